@@ -1,0 +1,334 @@
+"""The engine: grad mode, the topological order, ``backward`` and the functional ``grad``.
+
+Reverse-mode autodiff in one loop. A tensor made by an op keeps that op in ``_ctx``; the op
+keeps its inputs in ``parents``. ``backward`` walks the graph once, outputs before inputs,
+calls each op's derivative rule with the upstream gradient and hands the results to the
+parents, adding them up where a tensor feeds several ops (fan-out: ``x * x``).
+
+Semantics (also in the README):
+
+* every tensor in the graph that requires grad receives ``.grad`` (intermediates too), as a
+  numpy array of its own shape and dtype;
+* ``.grad`` *accumulates*: a second ``backward()`` through the same graph (the graph is kept,
+  nothing is freed) or through a new graph adds to what is there; ``zero_grad()`` resets;
+* a leaf's ``.grad`` is an array of its own (never a view shared with another tensor), so an
+  optimizer or a learner may change it in place; an intermediate's ``.grad`` may share memory
+  with its neighbours' and is meant to be read;
+* ``grad(outputs, inputs)`` computes the same gradients without touching ``.grad``; with
+  ``create_graph=True`` it runs the *same* derivative rules on Tensors, so the result can be
+  differentiated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from .errors import AnomalyError, BackwardError, ShapeError, describe
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Mode:
+    """Global switches read on the hot path (one attribute lookup per op)."""
+
+    __slots__ = ("anomaly", "grad")
+
+    def __init__(self) -> None:
+        self.grad = True  # record graphs (off inside no_grad)
+        self.anomaly = False  # check every forward and backward value for nan/inf
+
+
+MODE = _Mode()
+
+
+class _GradSwitch(contextlib.ContextDecorator):
+    """Context manager *and* decorator that sets grad mode and restores it afterwards."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> _GradSwitch:
+        self._previous.append(MODE.grad)
+        MODE.grad = self.enabled
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.grad = self._previous.pop()
+
+
+def no_grad() -> _GradSwitch:
+    """Stop recording graphs: ``with no_grad(): ...`` or ``@no_grad()`` on a function.
+
+    Ops run as usual but their results do not require grad and keep no parents, so nothing
+    is remembered for ``backward`` (use it for evaluation, prediction and parameter updates).
+    """
+    return _GradSwitch(False)
+
+
+def enable_grad() -> _GradSwitch:
+    """Turn graph recording back on inside a ``no_grad`` block."""
+    return _GradSwitch(True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops currently record the graph."""
+    return MODE.grad
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Any:
+    """Raise ``AnomalyError`` at the first op whose output or gradient holds nan or inf.
+
+    Without it a nan spreads silently through the rest of the graph; with it the error
+    names the op, its input tensors and their shapes. It costs one ``isfinite`` check per op,
+    so use it to hunt a problem, not in every training loop.
+    """
+    previous = MODE.anomaly
+    MODE.anomaly = True
+    try:
+        yield
+    finally:
+        MODE.anomaly = previous
+
+
+def check_forward_finite(out: Tensor) -> None:
+    """Anomaly mode: complain about the op that turned finite inputs into nan/inf."""
+    if np.all(np.isfinite(out.data)):
+        return
+    ctx = out._ctx
+    if ctx is None:
+        return
+    inputs = ", ".join(describe(p) for p in ctx.parents)
+    if not all(np.all(np.isfinite(p.data)) for p in ctx.parents if p.data.dtype.kind == "f"):
+        return  # the nan came in from an input; the op that made *that* input was reported
+    raise AnomalyError(
+        f"detect_anomaly: {ctx.name} produced {_bad_values(out.data)} in its output "
+        f"{out.shape} from finite inputs [{inputs}]. Look at the values reaching {ctx.name} "
+        "(a log of 0, a division by 0, an exp that overflows, a learning rate that is too large)."
+    )
+
+
+def _bad_values(values: np.ndarray) -> str:
+    n_nan = int(np.isnan(values).sum())
+    n_inf = int(np.isinf(values).sum())
+    parts = [f"{n_nan} nan" if n_nan else "", f"{n_inf} inf" if n_inf else ""]
+    return " and ".join(p for p in parts if p)
+
+
+def _check_backward_finite(node: Tensor, parent: Tensor, grad: Any) -> None:
+    values = grad.data if hasattr(grad, "_ctx") else grad
+    if np.all(np.isfinite(values)):
+        return
+    raise AnomalyError(
+        f"detect_anomaly: the backward rule of {node._ctx.name} (which made {describe(node)}) "
+        f"produced {_bad_values(np.asarray(values))} in the gradient for {describe(parent)}. "
+        "The derivative is infinite or undefined at these inputs (e.g. log or division at 0, "
+        "sqrt at 0)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# topological order
+# ---------------------------------------------------------------------------------------------
+
+
+def topological_order(roots: Tensor | Iterable[Tensor], only_requires_grad: bool = True) -> list:
+    """Every tensor the roots depend on, each after all of its inputs (inputs first).
+
+    Iterative depth-first search (a chain of 10⁵ ops needs no recursion), visited set keyed
+    by identity. With ``only_requires_grad`` (the engine's use) tensors that need no gradient
+    are skipped; ``viz`` and ``explain`` pass ``False`` to see constants and inputs too.
+    """
+    if hasattr(roots, "_ctx"):
+        roots = (roots,)
+    order: list = []
+    visited: set = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        # stack of (tensor, iterator over its parents): a parent is entered when first seen,
+        # a tensor is emitted when all its parents are done.
+        stack = [(root, iter(root._ctx.parents) if root._ctx is not None else iter(()))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in visited and (parent.requires_grad or not only_requires_grad):
+                    visited.add(parent)
+                    ctx = parent._ctx
+                    stack.append((parent, iter(ctx.parents) if ctx is not None else iter(())))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+# ---------------------------------------------------------------------------------------------
+# backward
+# ---------------------------------------------------------------------------------------------
+
+
+def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
+    """The gradient that starts backward at ``root``: 1 for a scalar, else the user's array."""
+    from .tensor import Tensor
+
+    if gradient is None:
+        if root.data.size != 1:
+            raise BackwardError(
+                f"backward() on {describe(root)} needs a gradient argument: only a tensor "
+                "with one element (a cost) can start backward by itself. Reduce it to a "
+                "scalar first (J = loss.mean() or .sum()), or pass gradient=an array of "
+                f"shape {root.shape} (the upstream dJ/d{root.name or 'output'})."
+            )
+        if not np.all(np.isfinite(root.data)):
+            raise BackwardError(
+                f"backward() from {describe(root)} whose value is {root.data.item()}: the "
+                "forward pass already produced nan/inf, so every gradient would be nan. Run the "
+                "forward pass inside tinygrad_edu.detect_anomaly() to find the op that made it."
+            )
+        seed = np.ones(root.shape, dtype=root.data.dtype)
+    else:
+        values = gradient.data if isinstance(gradient, Tensor) else gradient
+        seed = np.array(values, dtype=root.data.dtype, copy=True)  # never alias the caller's
+        if seed.shape != root.shape:
+            raise ShapeError(
+                f"backward(): the gradient argument has shape {seed.shape} but "
+                f"{describe(root)} has shape {root.shape}; they must be equal (the gradient "
+                "of the cost with respect to that tensor)."
+            )
+    if create_graph:
+        return Tensor(seed)
+    return seed
+
+
+def _check_can_backward(root: Tensor, what: str) -> None:
+    if not root.requires_grad:
+        reason = (
+            "it has no graph: it was computed inside no_grad(), or from tensors none of which "
+            "has requires_grad=True"
+            if root._ctx is None
+            else "it does not require grad"
+        )
+        raise BackwardError(
+            f"{what} on {describe(root)}: {reason}. Create the parameters with "
+            "Tensor(..., requires_grad=True) (nn layers do this) and compute the cost outside "
+            "no_grad()."
+        )
+
+
+def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
+         keep: set | None) -> dict:
+    """Propagate ``seeds`` from ``roots`` to every tensor that requires grad.
+
+    Returns the total gradient of each tensor in ``keep`` (for ``grad``), or, when ``keep`` is
+    None, writes it into ``.grad`` (for ``backward``). The derivative rules receive numpy
+    arrays, or Tensors when ``create_graph`` is set; they are the same rules.
+    """
+    order = topological_order(roots)
+    grads: dict = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = seed if root not in grads else grads[root] + seed
+    anomaly = MODE.anomaly
+    shared: set = set()  # ids of arrays already stored in some .grad during this pass
+    found: dict = {}
+    for node in reversed(order):
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        ctx = node._ctx
+        if keep is None:
+            _store_grad(node, g, ctx is None, shared)
+        elif node in keep:
+            found[node] = g
+        if ctx is None:
+            continue
+        parents = ctx.parents
+        if create_graph:
+            parent_grads = ctx.backward(g, node, *parents)
+        else:
+            parent_grads = ctx.backward(g, node.data, *[p.data for p in parents])
+        for parent, pg in zip(parents, parent_grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            if anomaly:
+                _check_backward_finite(node, parent, pg)
+            previous = grads.get(parent)
+            grads[parent] = pg if previous is None else previous + pg
+    return found
+
+
+def _store_grad(node: Tensor, g: np.ndarray, is_leaf: bool, shared: set) -> None:
+    """``node.grad += g``; a leaf gets an array of its own (no view, no array shared)."""
+    if node.grad is not None:
+        node.grad = node.grad + g
+    elif is_leaf and (id(g) in shared or not g.flags.owndata or not g.flags.writeable):
+        node.grad = np.array(g, copy=True)
+    else:
+        node.grad = g
+    shared.add(id(node.grad))
+
+
+def backward(root: Tensor, gradient: Any = None) -> None:
+    """Fill ``.grad`` of every tensor ``root`` depends on that requires grad (``Tensor.backward``)."""
+    _check_can_backward(root, "backward()")
+    with no_grad():
+        _run((root,), (_seed(root, gradient, False),), False, None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    gradient: Any = None,
+    create_graph: bool = False,
+) -> Any:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    ``outputs``: a tensor or a list of tensors (their gradients add up); ``gradient``: the
+    upstream gradient(s), required for outputs with more than one element. Returns numpy
+    arrays (one per input, in the inputs' shapes; a lone input gives a lone result), or, with
+    ``create_graph=True``, Tensors that remember how they were computed and can be
+    differentiated again (Hessian-vector products, gradient penalties). An input the outputs
+    do not depend on gets zeros.
+    """
+    from .tensor import Tensor
+
+    single_output = isinstance(outputs, Tensor)
+    outs = [outputs] if single_output else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    ins = [inputs] if single_input else list(inputs)
+    if gradient is None or single_output:
+        grads_in = [gradient] * len(outs) if gradient is None else [gradient]
+    else:
+        grads_in = list(gradient)
+    for out in outs:
+        _check_can_backward(out, "grad()")
+    for t in ins:
+        if not t.requires_grad:
+            raise BackwardError(
+                f"grad(): the input {describe(t)} does not require grad, so no gradient is "
+                "recorded for it. Create it with requires_grad=True."
+            )
+    switch = enable_grad() if create_graph else no_grad()
+    with switch:
+        seeds = [_seed(o, g, create_graph) for o, g in zip(outs, grads_in)]
+        found = _run(outs, seeds, create_graph, set(ins))
+    results = []
+    for t in ins:
+        g = found.get(t)
+        if g is None:
+            g = np.zeros(t.shape, dtype=t.data.dtype)
+            g = Tensor(g) if create_graph else g
+        elif not create_graph:
+            g = np.array(g, copy=True)
+        results.append(g)
+    return results[0] if single_input else tuple(results)

@@ -1,0 +1,52 @@
+"""The exceptions tinygrad_edu raises.
+
+Every error is a ``TinygradEduError`` *and* the built-in exception a Python user would
+expect (``ShapeError`` is a ``ValueError``, ``DtypeError`` a ``TypeError``, ...), so
+``except ValueError`` keeps working while ``except TinygradEduError`` catches all of ours.
+Messages say which tensor, which shapes, which rule, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class TinygradEduError(Exception):
+    """Base class of every error raised by tinygrad_edu."""
+
+
+class ShapeError(TinygradEduError, ValueError):
+    """Shapes that do not fit an operation (matmul, broadcasting, a layer's input, ...)."""
+
+
+class DtypeError(TinygradEduError, TypeError):
+    """A dtype that cannot do what was asked (e.g. integer data asked to require grad)."""
+
+
+class BackwardError(TinygradEduError, RuntimeError):
+    """``backward()`` / ``grad()`` called in a way that cannot produce gradients."""
+
+
+class AnomalyError(TinygradEduError, FloatingPointError):
+    """A nan or inf appeared inside ``detect_anomaly()``; names the op that produced it."""
+
+
+class GradcheckError(TinygradEduError, AssertionError):
+    """``gradcheck(..., raise_on_fail=True)`` found autodiff and finite differences apart."""
+
+
+class TrainingDivergedError(TinygradEduError, FloatingPointError):
+    """The cost became nan or inf during training (usually a learning rate that is too large)."""
+
+
+def describe(tensor: object) -> str:
+    """``'W1 (4, 2)'`` for a named tensor, ``'the result of matmul (4, 400)'`` for others."""
+    shape = getattr(tensor, "shape", None)
+    name = getattr(tensor, "name", None)
+    shape_text = str(tuple(shape)) if shape is not None else "?"
+    if name:
+        return f"{name} {shape_text}"
+    ctx = getattr(tensor, "_ctx", None)
+    if ctx is not None:
+        return f"the result of {ctx.name} {shape_text}"
+    if shape is None:
+        return f"a {type(tensor).__name__}"
+    return f"an unnamed tensor {shape_text}"

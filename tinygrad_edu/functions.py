@@ -1,0 +1,973 @@
+"""The primitive ops: one small class each, forward and derivative rule side by side.
+
+Every op is a ``Function`` subclass with
+
+* ``forward(...)``: plain numpy on arrays, returns the output array;
+* ``backward(self, g, out, *inputs)``: the derivative rule. ``g`` is the upstream gradient
+  dJ/d(out), ``out`` the op's output, ``inputs`` its inputs; it returns one gradient per input
+  (``None`` for inputs that need none).
+
+The rules use only operations that numpy arrays *and* Tensors both have (``*``, ``@``, ``.T``,
+``.sum(axis, keepdims)``, ``.reshape``) and the few dual helpers below. The engine calls them
+with arrays for an ordinary ``backward()`` and with Tensors for ``grad(..., create_graph=True)``,
+so second derivatives come from the same rules, with no second set to keep in sync.
+
+Notation of the course notes: ``g`` plays the role of ``dA`` or ``dZ``; ``# dZ = dA * A(1-A)``
+comments give the formula an op implements.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .autograd import MODE, check_forward_finite
+from .errors import BackwardError, DtypeError, ShapeError, describe
+from .tensor import Tensor, _as_tensor
+
+Array = Any  # an np.ndarray, or a Tensor inside grad(..., create_graph=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the base class and how an op's result is made
+# ---------------------------------------------------------------------------------------------
+
+
+class Function:
+    """A node of the graph: the op that made a tensor, and the tensors it used (``parents``)."""
+
+    __slots__ = ("parents",)
+    name = "function"  # the op's name in graphs, errors and explain()
+
+    def __init__(self, parents: tuple) -> None:
+        self.parents = parents
+
+    def backward(self, g: Array, out: Array, *inputs: Array) -> tuple:
+        raise NotImplementedError
+
+    def attributes(self) -> dict:
+        """The op's settings (axis, exponent, slope, ...) for graphs and explain()."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+_new_tensor = object.__new__
+
+
+def make_result(data: Any, ctx: Function | None) -> Tensor:
+    """Wrap an op's output array; ``ctx`` is None when no gradient will be needed."""
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # numpy returns scalars for 0-d results; keep .data an array
+    t = _new_tensor(Tensor)
+    t.data = data
+    t.grad = None
+    t.name = None
+    t.requires_grad = ctx is not None
+    t._ctx = ctx
+    if MODE.anomaly:
+        check_forward_finite(t)
+    return t
+
+
+def _unary(cls: type, x: Tensor) -> Tensor:
+    data = cls.forward(x.data)
+    if x.requires_grad and MODE.grad:
+        return make_result(data, cls((x,)))
+    return make_result(data, None)
+
+
+def _binary(cls: type, x: Any, y: Any) -> Tensor:
+    if type(x) is not Tensor:
+        x = _as_tensor(x, y)
+    if type(y) is not Tensor:
+        y = _as_tensor(y, x)
+    try:
+        data = cls.forward(x.data, y.data)
+    except ValueError:
+        raise ShapeError(_broadcast_message(cls.name, x, y)) from None
+    if (x.requires_grad or y.requires_grad) and MODE.grad:
+        return make_result(data, cls((x, y)))
+    return make_result(data, None)
+
+
+def _broadcast_message(op: str, x: Tensor, y: Tensor) -> str:
+    sx, sy = x.shape, y.shape
+    n = max(len(sx), len(sy))
+    px, py = (1,) * (n - len(sx)) + sx, (1,) * (n - len(sy)) + sy
+    bad = [i for i in range(n) if px[i] != py[i] and px[i] != 1 and py[i] != 1]
+    axis = bad[0] - n if bad else 0
+    return (
+        f"{op}: cannot broadcast {describe(x)} with {describe(y)}: axis {axis} has sizes "
+        f"{px[bad[0]] if bad else '?'} and {py[bad[0]] if bad else '?'}. Broadcasting (F7.1) "
+        "needs each axis, counted from the right, to be equal or 1 — e.g. (n, m) + (n, 1) "
+        "adds a bias column to every example. Check which tensor has the wrong shape."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# dual helpers: the same call for numpy arrays and Tensors
+# ---------------------------------------------------------------------------------------------
+
+
+def values(x: Array) -> np.ndarray:
+    """The numpy values of ``x`` (masks and counts are constants, never differentiated)."""
+    return x.data if type(x) is Tensor else x
+
+
+def sum_to_shape(g: Array, shape: tuple) -> Array:
+    """Undo broadcasting: sum ``g`` over the axes numpy broadcast to reach ``shape`` (F7.1).
+
+    This is where ``db = np.sum(dZ, axis=1, keepdims=True)`` comes from: ``b (n, 1)`` was
+    broadcast over the ``m`` columns, so its gradient is the sum over them.
+    """
+    g_shape = g.shape
+    if g_shape == shape:
+        return g
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
+    )
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if lead else g
+
+
+def broadcast_to(x: Array, shape: tuple) -> Array:
+    if type(x) is Tensor:
+        return BroadcastTo.apply(x, shape)
+    return np.broadcast_to(x, shape)
+
+
+def log(x: Array) -> Array:
+    return x.log() if type(x) is Tensor else np.log(x)
+
+
+def sigmoid_of(x: Array) -> Array:
+    return x.sigmoid() if type(x) is Tensor else Sigmoid.forward(x)
+
+
+def maximum_with(x: Array, floor: float) -> Array:
+    return x.maximum(floor) if type(x) is Tensor else np.maximum(x, floor)
+
+
+def scatter(g: Array, index: Any, shape: tuple) -> Array:
+    """Zeros of ``shape`` with ``g`` added at ``index`` (the backward of indexing)."""
+    if type(g) is Tensor:
+        return ScatterAdd.apply(g, index, shape)
+    return ScatterAdd.forward(g, index, shape)
+
+
+def _axes(axis: Any, ndim: int, who: Tensor, op: str) -> tuple:
+    """Normalize ``axis`` (None, int or tuple) to a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple | list) else (axis,)
+    result = []
+    for a in items:
+        if not isinstance(a, int | np.integer) or not -ndim <= a < max(ndim, 1):
+            raise ShapeError(
+                f"{op}: axis {axis!r} is out of range for {describe(who)}, which has {ndim} "
+                f"axes (valid: {-ndim} to {ndim - 1}, a tuple of those, or None for all). "
+                "Examples are columns: axis=1 runs over the m examples."
+            )
+        result.append(int(a) % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ShapeError(f"{op}: axis {axis!r} repeats an axis of {describe(who)}")
+    return tuple(sorted(result))
+
+
+# ---------------------------------------------------------------------------------------------
+# elementwise arithmetic (broadcasting: each gradient is summed back to its operand's shape)
+# ---------------------------------------------------------------------------------------------
+
+
+class Add(Function):
+    """z = x + y;  dx = dz, dy = dz (summed over broadcast axes: db = Σ dZ)."""
+
+    __slots__ = ()
+    name = "add"
+    forward = staticmethod(np.add)
+
+    def backward(self, g, out, x, y):
+        px, py = self.parents
+        return (
+            sum_to_shape(g, x.shape) if px.requires_grad else None,
+            sum_to_shape(g, y.shape) if py.requires_grad else None,
+        )
+
+
+class Sub(Function):
+    """z = x - y;  dx = dz, dy = -dz."""
+
+    __slots__ = ()
+    name = "sub"
+    forward = staticmethod(np.subtract)
+
+    def backward(self, g, out, x, y):
+        px, py = self.parents
+        return (
+            sum_to_shape(g, x.shape) if px.requires_grad else None,
+            sum_to_shape(-g, y.shape) if py.requires_grad else None,
+        )
+
+
+class Mul(Function):
+    """z = x * y (element-wise);  dx = dz * y, dy = dz * x."""
+
+    __slots__ = ()
+    name = "mul"
+    forward = staticmethod(np.multiply)
+
+    def backward(self, g, out, x, y):
+        px, py = self.parents
+        return (
+            sum_to_shape(g * y, x.shape) if px.requires_grad else None,
+            sum_to_shape(g * x, y.shape) if py.requires_grad else None,
+        )
+
+
+class Div(Function):
+    """z = x / y;  dx = dz / y, dy = -dz * x / y² = -dz * z / y."""
+
+    __slots__ = ()
+    name = "div"
+    forward = staticmethod(np.divide)
+
+    def backward(self, g, out, x, y):
+        px, py = self.parents
+        return (
+            sum_to_shape(g / y, x.shape) if px.requires_grad else None,
+            sum_to_shape(-(g * out) / y, y.shape) if py.requires_grad else None,
+        )
+
+
+class Neg(Function):
+    """z = -x;  dx = -dz."""
+
+    __slots__ = ()
+    name = "neg"
+    forward = staticmethod(np.negative)
+
+    def backward(self, g, out, x):
+        return (-g,)
+
+
+class PowScalar(Function):
+    """z = x ** p for a number p;  dx = dz * p * x^(p-1)."""
+
+    __slots__ = ("exponent",)
+    name = "pow"
+
+    @classmethod
+    def apply(cls, x: Tensor, exponent: float) -> Tensor:
+        data = x.data**exponent
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.exponent = exponent
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, x):
+        p = self.exponent
+        if p == 2:
+            return (g * (2 * x),)  # the common square: dx = 2 x dz
+        return (g * (p * x ** (p - 1)),)
+
+
+class Pow(Function):
+    """z = x ** y (both tensors);  dx = dz * y x^(y-1),  dy = dz * z * ln x (0 where x <= 0)."""
+
+    __slots__ = ()
+    name = "pow"
+    forward = staticmethod(np.power)
+
+    def backward(self, g, out, x, y):
+        px, py = self.parents
+        gx = sum_to_shape(g * (y * x ** (y - 1)), x.shape) if px.requires_grad else None
+        gy = None
+        if py.requires_grad:
+            positive = values(x) > 0
+            safe_x = x * positive + (~positive)  # ln is taken only where x > 0
+            gy = sum_to_shape(g * out * log(safe_x) * positive, y.shape)
+        return gx, gy
+
+
+class Maximum(Function):
+    """z = max(x, y) element-wise;  the gradient goes to the larger, half each on a tie."""
+
+    __slots__ = ()
+    name = "maximum"
+    forward = staticmethod(np.maximum)
+
+    def backward(self, g, out, x, y):
+        xv, yv = values(x), values(y)
+        to_x = (xv > yv) + 0.5 * (xv == yv)
+        px, py = self.parents
+        return (
+            sum_to_shape(g * to_x, x.shape) if px.requires_grad else None,
+            sum_to_shape(g * (1.0 - to_x), y.shape) if py.requires_grad else None,
+        )
+
+
+class Minimum(Function):
+    """z = min(x, y) element-wise;  the gradient goes to the smaller, half each on a tie."""
+
+    __slots__ = ()
+    name = "minimum"
+    forward = staticmethod(np.minimum)
+
+    def backward(self, g, out, x, y):
+        xv, yv = values(x), values(y)
+        to_x = (xv < yv) + 0.5 * (xv == yv)
+        px, py = self.parents
+        return (
+            sum_to_shape(g * to_x, x.shape) if px.requires_grad else None,
+            sum_to_shape(g * (1.0 - to_x), y.shape) if py.requires_grad else None,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# matrix product
+# ---------------------------------------------------------------------------------------------
+
+
+class MatMul(Function):
+    """Z = A @ B (numpy's matmul: matrices, vectors, stacks of matrices).
+
+    dA = dZ @ Bᵀ and dB = Aᵀ @ dZ — the course's ``dA_prev = Wᵀ dZ`` and ``dW = dZ A_prevᵀ``
+    (the 1/m is already in dZ when the cost is a mean). A vector operand is treated as a
+    one-row / one-column matrix; broadcast stack axes are summed back.
+    """
+
+    __slots__ = ()
+    name = "matmul"
+    forward = staticmethod(np.matmul)
+
+    @classmethod
+    def apply(cls, a: Any, b: Any) -> Tensor:
+        if type(a) is not Tensor:
+            a = _as_tensor(a, b)
+        if type(b) is not Tensor:
+            b = _as_tensor(b, a)
+        try:
+            data = a.data @ b.data
+        except ValueError:
+            raise ShapeError(_matmul_message(a, b)) from None
+        if (a.requires_grad or b.requires_grad) and MODE.grad:
+            return make_result(data, cls((a, b)))
+        return make_result(data, None)
+
+    def backward(self, g, out, a, b):
+        pa, pb = self.parents
+        if a.ndim == 2 and b.ndim == 2:  # the course's case
+            return (
+                g @ b.T if pa.requires_grad else None,  # dA_prev = Wᵀ dZ  (here: dZ Bᵀ)
+                a.T @ g if pb.requires_grad else None,  # dW = dZ A_prevᵀ  (here: Aᵀ dZ)
+            )
+        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        a2 = a.reshape((1, a.shape[0])) if a_vec else a
+        b2 = b.reshape((b.shape[0], 1)) if b_vec else b
+        if a_vec and b_vec:
+            g2 = g.reshape((1, 1))
+        elif a_vec:
+            g2 = g.reshape((*g.shape[:-1], 1, g.shape[-1]))
+        elif b_vec:
+            g2 = g.reshape((*g.shape, 1))
+        else:
+            g2 = g
+        ga = gb = None
+        if pa.requires_grad:
+            ga = sum_to_shape(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+        if pb.requires_grad:
+            gb = sum_to_shape(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def _matmul_message(a: Tensor, b: Tensor) -> str:
+    if a.ndim == 0 or b.ndim == 0:
+        return (
+            f"matmul {describe(a)} @ {describe(b)}: @ needs arrays with at least one axis; "
+            "use * to multiply by a scalar."
+        )
+    inner_a = a.shape[-1]
+    inner_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if inner_a != inner_b:
+        return (
+            f"matmul {describe(a)} @ {describe(b)}: inner dimensions {inner_a} and {inner_b} "
+            "differ (W[l] must be (n[l], n[l-1]) and A[l-1] must be (n[l-1], m): examples are "
+            "columns). Did you pass an (m, n_x) matrix where (n_x, m) is expected, or forget .T?"
+        )
+    return (
+        f"matmul {describe(a)} @ {describe(b)}: the stack axes {a.shape[:-2]} and "
+        f"{b.shape[:-2]} cannot be broadcast together."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# element-wise functions and the course's activations (F2)
+# ---------------------------------------------------------------------------------------------
+
+
+class Exp(Function):
+    """a = e^x;  dx = da * a."""
+
+    __slots__ = ()
+    name = "exp"
+    forward = staticmethod(np.exp)
+
+    def backward(self, g, out, x):
+        return (g * out,)
+
+
+class Log(Function):
+    """a = ln x;  dx = da / x."""
+
+    __slots__ = ()
+    name = "log"
+    forward = staticmethod(np.log)
+
+    def backward(self, g, out, x):
+        return (g / x,)
+
+
+class Sqrt(Function):
+    """a = √x;  dx = da / (2 a)."""
+
+    __slots__ = ()
+    name = "sqrt"
+    forward = staticmethod(np.sqrt)
+
+    def backward(self, g, out, x):
+        return (g / (2.0 * out),)
+
+
+class Abs(Function):
+    """a = |x|;  dx = da * sign(x), with sign(0) = 0."""
+
+    __slots__ = ()
+    name = "abs"
+    forward = staticmethod(np.abs)
+
+    def backward(self, g, out, x):
+        return (g * np.sign(values(x)),)
+
+
+class Sigmoid(Function):
+    """a = σ(z) = 1 / (1 + e^-z) (F1.1, F2.1);  dz = da * a(1 - a).
+
+    Computed as exp(-log(1 + e^-z)) with ``logaddexp``: no overflow warning at z = ±1000.
+    """
+
+    __slots__ = ()
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(z):
+        return np.exp(-np.logaddexp(0.0, -z))
+
+    def backward(self, g, out, z):
+        return (g * (out * (1.0 - out)),)  # dZ = dA * A(1-A)
+
+
+class Tanh(Function):
+    """a = tanh(z) (F2.2);  dz = da * (1 - a²)."""
+
+    __slots__ = ()
+    name = "tanh"
+    forward = staticmethod(np.tanh)
+
+    def backward(self, g, out, z):
+        return (g * (1.0 - out * out),)  # dZ = dA * (1 - A²)
+
+
+class ReLU(Function):
+    """a = max(0, z) (F2.4);  dz = da where z > 0, else 0 — relu'(0) = 0, as the course's
+    ``relu_backward`` (``dZ[Z <= 0] = 0``) and PyTorch."""
+
+    __slots__ = ()
+    name = "relu"
+
+    @staticmethod
+    def forward(z):
+        return np.maximum(z, 0.0)
+
+    def backward(self, g, out, z):
+        return (g * (values(z) > 0),)
+
+
+class LeakyReLU(Function):
+    """a = max(αz, z) (F2.5);  dz = da where z > 0, α·da where z <= 0 — leaky'(0) = α."""
+
+    __slots__ = ("alpha",)
+    name = "leaky_relu"
+
+    @classmethod
+    def apply(cls, z: Tensor, alpha: float) -> Tensor:
+        data = np.where(z.data > 0, z.data, alpha * z.data)
+        if z.requires_grad and MODE.grad:
+            ctx = cls((z,))
+            ctx.alpha = alpha
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, z):
+        slope = np.where(values(z) > 0, 1.0, self.alpha)
+        return (g * slope,)
+
+
+class Clip(Function):
+    """a = clip(x, low, high);  dx = da where low <= x <= high, else 0."""
+
+    __slots__ = ("high", "low")
+    name = "clip"
+
+    @classmethod
+    def apply(cls, x: Tensor, low: float | None, high: float | None) -> Tensor:
+        data = np.clip(x.data, low, high)
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.low, ctx.high = low, high
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, x):
+        xv = values(x)
+        inside = np.ones(xv.shape, dtype=bool)
+        if self.low is not None:
+            inside &= xv >= self.low
+        if self.high is not None:
+            inside &= xv <= self.high
+        return (g * inside,)
+
+
+# ---------------------------------------------------------------------------------------------
+# reductions
+# ---------------------------------------------------------------------------------------------
+
+
+class _Reduction(Function):
+    """Shared set-up of sum/mean/max/min: the axes and the shape with those axes kept."""
+
+    __slots__ = ("axis", "keepdims", "kept_shape")
+    numpy_reduce: Any = None
+
+    @classmethod
+    def apply(cls, x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+        axes = _axes(axis, x.ndim, x, cls.name)
+        if cls.name in ("max", "min") and x.data.size == 0:
+            raise ShapeError(f"{cls.name} of {describe(x)}: the tensor is empty")
+        data = cls.numpy_reduce(x.data, axis=axes, keepdims=keepdims)
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.axis, ctx.keepdims = axis, keepdims
+            ctx.kept_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"axis": self.axis, "keepdims": self.keepdims}
+
+    def spread(self, g: Array, shape: tuple) -> Array:
+        """Give every reduced element the gradient of the value it went into."""
+        return broadcast_to(g.reshape(self.kept_shape), shape)
+
+
+class Sum(_Reduction):
+    """s = Σ x over ``axis``;  dx = ds, copied to every element that was summed."""
+
+    __slots__ = ()
+    name = "sum"
+    numpy_reduce = staticmethod(np.sum)
+
+    def backward(self, g, out, x):
+        return (self.spread(g, x.shape),)
+
+
+class Mean(_Reduction):
+    """s = 1/n Σ x over ``axis``;  dx = ds / n (the 1/m of the course's mean cost)."""
+
+    __slots__ = ()
+    name = "mean"
+    numpy_reduce = staticmethod(np.mean)
+
+    def backward(self, g, out, x):
+        n = math.prod(x.shape) // max(math.prod(self.kept_shape), 1) if x.shape else 1
+        return (self.spread(g, x.shape) * (1.0 / n),)
+
+
+class Max(_Reduction):
+    """s = max x over ``axis``;  dx = ds at the maximum (shared equally between ties)."""
+
+    __slots__ = ()
+    name = "max"
+    numpy_reduce = staticmethod(np.max)
+
+    def backward(self, g, out, x):
+        xv = values(x)
+        hit = xv == values(out).reshape(self.kept_shape)
+        reduced = tuple(i for i, n in enumerate(self.kept_shape) if n == 1)
+        share = hit / hit.sum(axis=reduced, keepdims=True)
+        return (self.spread(g, x.shape) * share,)
+
+
+class Min(Max):
+    """s = min x over ``axis``;  dx = ds at the minimum (shared equally between ties)."""
+
+    __slots__ = ()
+    name = "min"
+    numpy_reduce = staticmethod(np.min)
+
+
+# ---------------------------------------------------------------------------------------------
+# shape ops (their rules are exact linear maps: tested by the adjoint identity)
+# ---------------------------------------------------------------------------------------------
+
+
+class Reshape(Function):
+    """y = x.reshape(shape);  dx = dy.reshape(x.shape)."""
+
+    __slots__ = ("shape",)
+    name = "reshape"
+
+    @classmethod
+    def apply(cls, x: Tensor, shape: tuple) -> Tensor:
+        try:
+            data = x.data.reshape(shape)
+        except ValueError:
+            raise ShapeError(
+                f"reshape: cannot reshape {describe(x)} ({x.data.size} elements) into "
+                f"{shape}; the number of elements must stay the same."
+            ) from None
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.shape = data.shape
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, x):
+        return (g.reshape(x.shape),)
+
+
+class Transpose(Function):
+    """y = x.transpose(axes);  dx = dy.transpose(inverse of axes) (2-D: dx = dyᵀ)."""
+
+    __slots__ = ("axes",)
+    name = "transpose"
+
+    @classmethod
+    def apply(cls, x: Tensor, axes: tuple | None = None) -> Tensor:
+        if axes is None:
+            axes = tuple(reversed(range(x.ndim)))
+        if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+            raise ShapeError(
+                f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of "
+                f"{describe(x)}"
+            )
+        axes = tuple(int(a) % x.ndim for a in axes)
+        data = x.data.transpose(axes)
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.axes = axes
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, x):
+        return (g.transpose(tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    """y = broadcast of x to ``shape``;  dx = dy summed over the broadcast axes (F7.1)."""
+
+    __slots__ = ("shape",)
+    name = "broadcast_to"
+
+    @classmethod
+    def apply(cls, x: Tensor, shape: tuple) -> Tensor:
+        try:
+            data = np.broadcast_to(x.data, shape)
+        except ValueError:
+            raise ShapeError(f"broadcast_to: cannot broadcast {describe(x)} to {shape}") from None
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.shape = tuple(shape)
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, x):
+        return (sum_to_shape(g, x.shape),)
+
+
+class GetItem(Function):
+    """y = x[index] (slices, integers, integer or boolean arrays);  dx = dy scattered back
+    into zeros of x's shape, added up where an index repeats."""
+
+    __slots__ = ("index",)
+    name = "getitem"
+
+    @classmethod
+    def apply(cls, x: Tensor, index: Any) -> Tensor:
+        index = _plain_index(index)
+        try:
+            data = x.data[index]
+        except IndexError as exc:
+            raise IndexError(f"indexing {describe(x)} with {index!r}: {exc}") from None
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.index = index
+            return make_result(np.array(data, copy=True), ctx)
+        return make_result(np.array(data, copy=True), None)
+
+    def backward(self, g, out, x):
+        return (scatter(g, self.index, x.shape),)
+
+
+def _plain_index(index: Any) -> Any:
+    """Tensors used as indices become their arrays."""
+    if type(index) is Tensor:
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if type(i) is Tensor else i for i in index)
+    return index
+
+
+class ScatterAdd(Function):
+    """y = zeros(shape) with x added at ``index``;  dx = dy[index] (the rule of indexing,
+    as an op so that indexing can be differentiated twice)."""
+
+    __slots__ = ("index", "shape")
+    name = "scatter_add"
+
+    @staticmethod
+    def forward(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
+        result = np.zeros(shape, dtype=g.dtype)
+        np.add.at(result, index, g)
+        return result
+
+    @classmethod
+    def apply(cls, x: Tensor, index: Any, shape: tuple) -> Tensor:
+        data = cls.forward(x.data, index, shape)
+        if x.requires_grad and MODE.grad:
+            ctx = cls((x,))
+            ctx.index, ctx.shape = index, shape
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, x):
+        return (g[self.index],)
+
+
+class Concatenate(Function):
+    """y = concatenate(xs, axis);  each dx is its own slice of dy."""
+
+    __slots__ = ("axis", "sizes")
+    name = "concatenate"
+
+    @classmethod
+    def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
+        tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
+        if not tensors:
+            raise ShapeError("concatenate: needs at least one tensor")
+        try:
+            data = np.concatenate([t.data for t in tensors], axis=axis)
+        except (ValueError, np.exceptions.AxisError) as exc:
+            shapes = ", ".join(describe(t) for t in tensors)
+            raise ShapeError(f"concatenate along axis {axis} of [{shapes}]: {exc}") from None
+        if any(t.requires_grad for t in tensors) and MODE.grad:
+            ctx = cls(tensors)
+            ctx.axis = axis % data.ndim
+            ctx.sizes = [t.shape[ctx.axis] for t in tensors]
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, *xs):
+        grads, start = [], 0
+        for parent, size in zip(self.parents, self.sizes):
+            index = (slice(None),) * self.axis + (slice(start, start + size),)
+            grads.append(g[index] if parent.requires_grad else None)
+            start += size
+        return tuple(grads)
+
+
+class Stack(Function):
+    """y = stack(xs, axis);  each dx is dy taken at its position along the new axis."""
+
+    __slots__ = ("axis",)
+    name = "stack"
+
+    @classmethod
+    def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
+        tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
+        if not tensors:
+            raise ShapeError("stack: needs at least one tensor")
+        try:
+            data = np.stack([t.data for t in tensors], axis=axis)
+        except (ValueError, np.exceptions.AxisError) as exc:
+            shapes = ", ".join(describe(t) for t in tensors)
+            raise ShapeError(f"stack along axis {axis} of [{shapes}]: {exc}") from None
+        if any(t.requires_grad for t in tensors) and MODE.grad:
+            ctx = cls(tensors)
+            ctx.axis = axis % data.ndim
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def backward(self, g, out, *xs):
+        return tuple(
+            g[(slice(None),) * self.axis + (i,)] if parent.requires_grad else None
+            for i, parent in enumerate(self.parents)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# the course's costs (fused: one op each, so the rule is the formula of the notes)
+# ---------------------------------------------------------------------------------------------
+
+_LOG_FLOOR = math.exp(-100.0)  # log(A) is never below -100 (PyTorch's rule for BCELoss)
+_DENOMINATOR_FLOOR = 1e-12  # A(1-A) in the rule of dA is never below 1e-12 (PyTorch's)
+
+
+def _check_targets(A: Tensor, Y: Tensor, op: str) -> None:
+    if Y.shape != A.shape:
+        raise ShapeError(
+            f"{op}: the labels {describe(Y)} and the predictions {describe(A)} must have the "
+            "same shape (n_y, m): one column per example. Reshape Y, e.g. Y.reshape(1, m)."
+        )
+    if Y.requires_grad:
+        raise BackwardError(f"{op}: the labels {describe(Y)} must not require grad")
+
+
+def _examples(A: Tensor) -> int:
+    """m, the number of examples: the number of columns (the last axis)."""
+    return A.shape[-1] if A.ndim else 1
+
+
+def _reduce(per_element: np.ndarray, reduction: str, m: int) -> np.ndarray:
+    total = per_element.sum()
+    return total / m if reduction == "mean" else total
+
+
+class BinaryCrossEntropy(Function):
+    """J = -1/m Σ [Y log A + (1-Y) log(1-A)] (F1.1, F1.5) on probabilities A.
+
+    dA = -(Y/A - (1-Y)/(1-A)) / m = (A - Y) / (A(1-A)) / m  (F4.2); followed by the sigmoid's
+    rule dZ = dA * A(1-A) this gives the course's dZ = (A - Y) / m.
+
+    At A exactly 0 or 1 (a saturated sigmoid): when A is the output of ``sigmoid(Z)`` the
+    cost is computed from Z itself as ``log(1 + e^Z) - Y Z``, which is exact and finite for
+    any Z; otherwise each log is floored at -100, and in the rule A(1-A) is floored at 1e-12
+    (both PyTorch's rules), so nothing is ever nan or inf. ``reduction="sum"`` drops the 1/m.
+    """
+
+    __slots__ = ("m", "reduction")
+    name = "binary_cross_entropy"
+
+    @classmethod
+    def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
+        Y = Y if type(Y) is Tensor else _as_tensor(Y, A)
+        _check_targets(A, Y, "binary_cross_entropy")
+        a, y = A.data, Y.data
+        ctx_of_A = A._ctx
+        if type(ctx_of_A) is Sigmoid:
+            z = ctx_of_A.parents[0].data
+            per_example = np.logaddexp(0.0, z) - y * z  # exact -[y log σ(z) + (1-y) log(1-σ(z))]
+        else:
+            per_example = -(
+                y * np.log(np.maximum(a, _LOG_FLOOR)) + (1.0 - y) * np.log(np.maximum(1.0 - a, _LOG_FLOOR))
+            )
+        m = _examples(A)
+        data = _reduce(per_example, reduction, m)
+        if A.requires_grad and MODE.grad:
+            ctx = cls((A, Y))
+            ctx.m, ctx.reduction = m, reduction
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"reduction": self.reduction}
+
+    def backward(self, g, out, A, Y):
+        scale = 1.0 / self.m if self.reduction == "mean" else 1.0
+        # dA = (A - Y) / (A (1 - A)) / m
+        dA = g * ((A - Y) / maximum_with(A * (1.0 - A), _DENOMINATOR_FLOOR)) * scale
+        return dA, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """J = 1/m Σ [log(1 + e^Z) - Y Z] = binary cross-entropy of σ(Z), stable for any Z.
+
+    dZ = (σ(Z) - Y) / m exactly — the course's dZ = A - Y with the 1/m of the mean cost.
+    """
+
+    __slots__ = ("m", "reduction")
+    name = "binary_cross_entropy_with_logits"
+
+    @classmethod
+    def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
+        Y = Y if type(Y) is Tensor else _as_tensor(Y, Z)
+        _check_targets(Z, Y, "binary_cross_entropy_with_logits")
+        z, y = Z.data, Y.data
+        m = _examples(Z)
+        data = _reduce(np.logaddexp(0.0, z) - y * z, reduction, m)
+        if Z.requires_grad and MODE.grad:
+            ctx = cls((Z, Y))
+            ctx.m, ctx.reduction = m, reduction
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"reduction": self.reduction}
+
+    def backward(self, g, out, Z, Y):
+        scale = 1.0 / self.m if self.reduction == "mean" else 1.0
+        return g * (sigmoid_of(Z) - Y) * scale, None  # dZ = (A - Y) / m
+
+
+# ---------------------------------------------------------------------------------------------
+# the functional API (also reachable as Tensor methods)
+# ---------------------------------------------------------------------------------------------
+
+
+def concatenate(tensors: Any, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (``np.concatenate``)."""
+    return Concatenate.apply(tuple(tensors), axis)
+
+
+def stack(tensors: Any, axis: int = 0) -> Tensor:
+    """Join tensors along a new axis (``np.stack``)."""
+    return Stack.apply(tuple(tensors), axis)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Element-wise maximum with broadcasting; gradient split equally on ties."""
+    return _binary(Maximum, x, y)
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Element-wise minimum with broadcasting; gradient split equally on ties."""
+    return _binary(Minimum, x, y)
+
+
+def binary_cross_entropy(A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
+    _check_reduction(reduction)
+    return BinaryCrossEntropy.apply(_as_tensor(A), Y, reduction)
+
+
+def binary_cross_entropy_with_logits(Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
+    _check_reduction(reduction)
+    return BinaryCrossEntropyWithLogits.apply(_as_tensor(Z), Y, reduction)
+
+
+binary_cross_entropy.__doc__ = BinaryCrossEntropy.__doc__
+binary_cross_entropy_with_logits.__doc__ = BinaryCrossEntropyWithLogits.__doc__
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum"):
+        raise ValueError(
+            f"reduction must be 'mean' (1/m Σ over the examples) or 'sum' (F3.6), not "
+            f"{reduction!r}"
+        )
+
+
+def check_floating(x: Tensor, what: str) -> None:
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"{what} needs floating-point data, but {describe(x)} is {x.dtype}")

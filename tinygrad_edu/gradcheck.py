@@ -1,0 +1,166 @@
+"""Gradient checking (F6.1, F6.2): autodiff against central differences.
+
+For every element ``θ_i`` of every input, the numerical gradient is
+
+    g_i ≈ (J(θ + ε e_i) − J(θ − ε e_i)) / (2ε),   ε = 1e-4          (F6.2)
+
+and autodiff passes when the course's relative difference
+
+    ‖g − g_num‖ / (‖g‖ + ‖g_num‖)
+
+is at most ``tol`` (1e-6) *and* every element agrees within ``rtol``/``atol`` (1e-5 / 1e-7).
+Float64 only: in float32 the central difference itself is off by about 1e-3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .autograd import grad, no_grad
+from .errors import DtypeError, GradcheckError, describe
+from .tensor import Tensor
+
+
+@dataclass
+class InputReport:
+    """How autodiff and the central difference compare on one input tensor."""
+
+    name: str
+    shape: tuple
+    analytic: np.ndarray
+    numeric: np.ndarray
+    worst_index: tuple
+    worst_error: float
+
+    @property
+    def relative_difference(self) -> float:
+        return relative_difference(self.analytic, self.numeric)
+
+
+@dataclass
+class GradcheckResult:
+    """The outcome of ``gradcheck``: truthy when it passed; ``str()`` is a readable report."""
+
+    passed: bool
+    relative_difference: float
+    tol: float
+    inputs: list[InputReport] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    @property
+    def worst(self) -> InputReport | None:
+        """The input holding the element where autodiff and the numbers disagree most."""
+        return max(self.inputs, key=lambda r: r.worst_error, default=None)
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        lines = [
+            f"gradcheck {verdict}: relative difference {self.relative_difference:.3e} "
+            f"(tolerance {self.tol:.0e})"
+        ]
+        for r in self.inputs:
+            i = r.worst_index
+            lines.append(
+                f"  {r.name} {r.shape}: relative difference {r.relative_difference:.3e}; worst "
+                f"element {i}: autodiff {r.analytic[i]:.10g} vs numerical {r.numeric[i]:.10g}"
+            )
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def relative_difference(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """The course's ``‖g − g_num‖ / (‖g‖ + ‖g_num‖)`` (0 when both are zero)."""
+    denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(analytic - numeric) / denominator)
+
+
+def numerical_gradient(f: Callable[[], Tensor], x: Tensor, eps: float = 1e-4) -> np.ndarray:
+    """Central differences of the scalar ``f()`` with respect to every element of ``x`` (F6.2).
+
+    ``x.data`` is nudged in place and restored after every element.
+    """
+    result = np.zeros_like(x.data)
+    flat = x.data.reshape(-1)  # a view: writing it writes x.data
+    with no_grad():
+        for i in range(flat.size):
+            original = flat[i]
+            flat[i] = original + eps
+            plus = float(np.sum(f().data))
+            flat[i] = original - eps
+            minus = float(np.sum(f().data))
+            flat[i] = original
+            result.reshape(-1)[i] = (plus - minus) / (2 * eps)  # (J(θ+ε) − J(θ−ε)) / 2ε
+    return result
+
+
+def gradcheck(
+    f: Callable[..., Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    eps: float = 1e-4,
+    tol: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    raise_on_fail: bool = False,
+) -> GradcheckResult:
+    """Compare the gradient autodiff gives for ``f(*inputs)`` with central differences.
+
+    ``f`` returns a tensor; if it has more than one element, a fixed random weighting
+    ``Σ u ⊙ f`` is checked instead (it covers every output). ``inputs`` must be float64 tensors
+    that require grad. Returns a ``GradcheckResult`` (truthy when it passed) that names the
+    input and the element that disagree most; with ``raise_on_fail`` a failure raises
+    ``GradcheckError`` carrying that report.
+    """
+    tensors = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for t in tensors:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise DtypeError(f"gradcheck: {describe(t)} must be a Tensor with requires_grad=True")
+        if t.dtype != np.float64:
+            raise DtypeError(
+                f"gradcheck: {describe(t)} is {t.dtype}; central differences need float64 (in "
+                "float32 with ε = 1e-4 the numerical gradient is off by about 1e-3)."
+            )
+    first = f(*tensors)
+    weights = None
+    if first.data.size != 1:
+        weights = np.random.default_rng(0).normal(size=first.shape)
+
+    def scalar_cost() -> Tensor:
+        out = f(*tensors)
+        return (out * weights).sum() if weights is not None else out
+
+    analytic = grad(scalar_cost(), tensors)
+    if isinstance(analytic, np.ndarray):
+        analytic = (analytic,)
+    reports = []
+    for t, g in zip(tensors, analytic):
+        numeric = numerical_gradient(scalar_cost, t, eps)
+        error = np.abs(g - numeric) - (atol + rtol * np.abs(numeric))
+        worst = np.unravel_index(int(np.argmax(error)), g.shape) if g.size else ()
+        reports.append(
+            InputReport(
+                name=t.name or f"input {len(reports)}",
+                shape=t.shape,
+                analytic=g,
+                numeric=numeric,
+                worst_index=tuple(int(i) for i in worst),
+                worst_error=float(np.abs(g - numeric)[worst]) if g.size else 0.0,
+            )
+        )
+    all_analytic = np.concatenate([r.analytic.ravel() for r in reports])
+    all_numeric = np.concatenate([r.numeric.ravel() for r in reports])
+    difference = relative_difference(all_analytic, all_numeric)
+    elementwise = all(
+        np.allclose(r.analytic, r.numeric, rtol=rtol, atol=atol) for r in reports
+    )
+    result = GradcheckResult(difference <= tol and elementwise, difference, tol, reports)
+    if raise_on_fail and not result.passed:
+        raise GradcheckError(str(result))
+    return result

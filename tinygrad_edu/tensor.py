@@ -1,0 +1,422 @@
+"""``Tensor``: a numpy array that remembers how it was computed.
+
+A tensor holds ``data`` (an ``np.ndarray``), ``grad`` (None until ``backward()`` fills it),
+``requires_grad``, an optional ``name`` in the course's notation (``W1``, ``Z1``, ...) and
+``_ctx``, the op that made it (None for a leaf: data, parameters, constants). The ops
+themselves live in ``functions.py``; the engine that runs them backwards in ``autograd.py``.
+
+dtype rules: Python numbers and lists become float64; numpy arrays keep float32/float64
+(other floats become float64) and integer/bool arrays keep their dtype; ``dtype=`` asks for
+one. Only floating tensors may require grad. A number combined with a tensor takes the
+tensor's dtype, so float32 stays float32. ``Tensor(array)`` copies the array: later changes
+to either side do not leak into the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .errors import DtypeError, ShapeError, describe
+
+_FLOAT_KINDS = ("float32", "float64")
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fiub":
+            raise DtypeError(f"Tensor: dtype {dtype} is not supported (use float64 or float32)")
+        return np.array(data, dtype=dtype, copy=True)
+    if isinstance(data, np.ndarray | np.generic):
+        arr = np.array(data, copy=True)
+        if arr.dtype.kind == "f" and arr.dtype.name not in _FLOAT_KINDS:
+            arr = arr.astype(np.float64)
+    else:
+        arr = np.array(data)
+        if arr.dtype.kind in "iuf":
+            arr = arr.astype(np.float64)  # Python numbers and lists: float64
+    if arr.dtype.kind not in "fiub":
+        raise DtypeError(
+            f"Tensor: cannot make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
+            "give numbers, nested lists of numbers or a numeric numpy array."
+        )
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode autodiff.
+
+    ``Tensor(data, requires_grad=False, name=None, dtype=None)``: ``data`` is a number, a
+    (nested) list, a numpy array or another Tensor (its values are copied). Examples are
+    columns: an input batch is ``(n_x, m)``, a weight ``(n_out, n_in)``.
+    """
+
+    __slots__ = ("__weakref__", "_ctx", "data", "grad", "name", "requires_grad")
+    __array_priority__ = 1000
+
+    data: np.ndarray
+    grad: np.ndarray | None
+    requires_grad: bool
+    name: str | None
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.name = name
+        self._ctx = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- attributes ------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (data, parameters, constants)."""
+        return self._ctx is None
+
+    @property
+    def op(self) -> str | None:
+        """The name of the op that made this tensor (None for a leaf)."""
+        return self._ctx.name if self._ctx is not None else None
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (all axes reversed; for a matrix, rows become columns)."""
+        return _fn.Transpose.apply(self, None)
+
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array (the tensor's own array: copy it before changing it)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor, as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(
+                f"item(): {describe(self)} has {self.data.size} elements; item() needs exactly "
+                "one (a cost). Use .numpy() for the whole array."
+            )
+        return self.data.item()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is None:
+            return self.data if not copy else self.data.copy()
+        return self.data.astype(dtype, copy=bool(copy) or self.data.dtype != np.dtype(dtype))
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError(f"len() of a 0-d tensor {describe(self)}")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __repr__(self) -> str:
+        parts = []
+        if self.name:
+            parts.append(f"name={self.name!r}")
+        parts.append(f"shape={self.shape}")
+        parts.append(f"dtype={self.dtype}")
+        if self._ctx is not None:
+            parts.append(f"op={self._ctx.name}")
+        parts.append(f"requires_grad={self.requires_grad}")
+        if self.grad is None:
+            parts.append("grad=None")
+        elif self.grad.size <= 4:
+            parts.append(f"grad={_short(self.grad, 'grad=')}")
+        else:
+            parts.append(f"grad=<{self.grad.shape} array>")
+        values = _short(self.data, "Tensor(") if self.data.size <= 12 else _summary(self.data)
+        return f"Tensor({values}, {', '.join(parts)})"
+
+    # -- autodiff --------------------------------------------------------------------------
+
+    def backward(self, gradient: Any = None) -> None:
+        """Fill ``.grad`` of every tensor this one depends on that requires grad.
+
+        ``gradient`` is dJ/d(self); omit it for a one-element tensor (a cost). Gradients
+        accumulate: call ``zero_grad()`` (or ``opt.zero_grad()``) between steps.
+        """
+        _autograd.backward(self, gradient)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``grad = None``)."""
+        self.grad = None
+
+    def detach(self) -> Tensor:
+        """The same values (shared, not copied) as a new leaf that requires no grad."""
+        out = object.__new__(Tensor)
+        out.data, out.grad, out.name, out._ctx, out.requires_grad = (
+            self.data, None, self.name, None, False,
+        )
+        return out
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking on (or off) for this leaf, in place; returns ``self``."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DtypeError(
+                f"{describe(self)} has dtype {self.dtype}: only floating-point tensors can "
+                "require grad (a gradient is a real number). Use Tensor(..., dtype='float64') "
+                "or x.astype('float64')."
+            )
+        if not requires_grad and self._ctx is not None:
+            raise DtypeError(
+                f"requires_grad_(False) on {describe(self)}, which was computed by "
+                f"{self._ctx.name}: use .detach() to cut it from the graph"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A new leaf with the values converted to ``dtype`` (no gradient flows through)."""
+        return Tensor(self.data.astype(dtype), name=self.name)
+
+    # -- arithmetic (numpy on the left works too: ``np_array * tensor`` is a Tensor) ---------
+
+    def __add__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Add, other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Sub, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Mul, other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Div, self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Div, other, self)
+
+    def __neg__(self) -> Tensor:
+        return _fn._unary(_fn.Neg, self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, int | float | np.integer | np.floating) and not isinstance(
+            exponent, bool
+        ):
+            return _fn.PowScalar.apply(self, float(exponent))
+        return _fn._binary(_fn.Pow, self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _fn._binary(_fn.Pow, base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _fn.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _fn.MatMul.apply(other, self)
+
+    def __abs__(self) -> Tensor:
+        return _fn._unary(_fn.Abs, self)
+
+    # comparisons give bool tensors (no gradient): ``(A2 > 0.5)`` for predictions
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _values_of(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _values_of(other))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _values_of(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _values_of(other))
+
+    __hash__ = object.__hash__  # tensors are keyed by identity (== is not overloaded)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.exp(t)``, ``np_array * t`` and friends run the tensor op (and record it)."""
+        op = _UFUNC_OPS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
+        if op is None:
+            raise TypeError(
+                f"np.{ufunc.__name__} is not an op of tinygrad_edu, so it cannot record a "
+                "gradient. Use the Tensor method of the same name if there is one, or "
+                "t.numpy() to work on plain values."
+            )
+        return op(*inputs)
+
+    # -- element-wise functions and activations (F2) -----------------------------------------
+
+    def exp(self) -> Tensor:
+        return _fn._unary(_fn.Exp, self)
+
+    def log(self) -> Tensor:
+        return _fn._unary(_fn.Log, self)
+
+    def sqrt(self) -> Tensor:
+        return _fn._unary(_fn.Sqrt, self)
+
+    def abs(self) -> Tensor:
+        return _fn._unary(_fn.Abs, self)
+
+    def sigmoid(self) -> Tensor:
+        """σ(z) = 1/(1 + e^-z); derivative a(1 - a) (F2.1)."""
+        return _fn._unary(_fn.Sigmoid, self)
+
+    def tanh(self) -> Tensor:
+        """tanh(z); derivative 1 - a² (F2.2)."""
+        return _fn._unary(_fn.Tanh, self)
+
+    def relu(self) -> Tensor:
+        """max(0, z); derivative 1 for z > 0 and 0 for z <= 0 (relu'(0) = 0, F2.4)."""
+        return _fn._unary(_fn.ReLU, self)
+
+    def leaky_relu(self, alpha: float = 0.01) -> Tensor:
+        """max(αz, z); derivative 1 for z > 0 and α for z <= 0 (leaky'(0) = α, F2.5)."""
+        return _fn.LeakyReLU.apply(self, float(alpha))
+
+    def maximum(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Maximum, self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _fn._binary(_fn.Minimum, self, other)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        return _fn.Clip.apply(self, low, high)
+
+    # -- reductions (axis None, int or tuple; keepdims) --------------------------------------
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _fn.Sum.apply(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _fn.Mean.apply(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _fn.Max.apply(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _fn.Min.apply(self, axis, keepdims)
+
+    # -- shapes ------------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return _fn.Reshape.apply(self, shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return _fn.Transpose.apply(self, axes or None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return _fn.Transpose.apply(self, tuple(axes))
+
+    def broadcast_to(self, shape: tuple) -> Tensor:
+        return _fn.BroadcastTo.apply(self, tuple(shape))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _fn.GetItem.apply(self, index)
+
+
+def _short(values: np.ndarray, prefix: str) -> str:
+    return np.array2string(values, precision=4, suppress_small=True, separator=", ", prefix=prefix)
+
+
+def _summary(values: np.ndarray) -> str:
+    if values.size == 0 or values.dtype.kind == "b":
+        return f"<{values.size} values>"
+    return (
+        f"<mean={values.mean():.4g}, min={values.min():.4g}, max={values.max():.4g}>"
+    )
+
+
+def _values_of(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """Make a constant tensor from a number or array met in an op.
+
+    A Python number takes the floating dtype of ``like`` (float32 stays float32); arrays keep
+    their own dtype (numpy's promotion rules then apply).
+    """
+    if type(value) is Tensor:
+        return value
+    if isinstance(value, Tensor):
+        return value
+    t = object.__new__(Tensor)
+    if isinstance(value, np.ndarray):
+        data = value
+    elif isinstance(value, int | float | bool | np.generic) and like is not None:
+        kind = like.data.dtype
+        data = np.asarray(value, dtype=kind if kind.kind == "f" else None)
+        if data.dtype.kind in "iu":
+            data = data.astype(np.float64)
+    else:
+        data = _to_array(value, None)
+    t.data, t.grad, t.name, t._ctx, t.requires_grad = data, None, None, None, False
+    return t
+
+
+from . import autograd as _autograd  # noqa: E402  (functions.py imports Tensor from here)
+from . import functions as _fn  # noqa: E402
+
+_UFUNC_OPS = {
+    "add": lambda x, y: _fn._binary(_fn.Add, x, y),
+    "subtract": lambda x, y: _fn._binary(_fn.Sub, x, y),
+    "multiply": lambda x, y: _fn._binary(_fn.Mul, x, y),
+    "true_divide": lambda x, y: _fn._binary(_fn.Div, x, y),
+    "divide": lambda x, y: _fn._binary(_fn.Div, x, y),
+    "power": lambda x, y: _as_tensor(x, y if isinstance(y, Tensor) else None) ** y,
+    "matmul": lambda x, y: _fn.MatMul.apply(x, y),
+    "maximum": lambda x, y: _fn._binary(_fn.Maximum, x, y),
+    "minimum": lambda x, y: _fn._binary(_fn.Minimum, x, y),
+    "negative": lambda x: -_as_tensor(x),
+    "exp": lambda x: _as_tensor(x).exp(),
+    "log": lambda x: _as_tensor(x).log(),
+    "sqrt": lambda x: _as_tensor(x).sqrt(),
+    "tanh": lambda x: _as_tensor(x).tanh(),
+    "absolute": lambda x: abs(_as_tensor(x)),
+    "greater": lambda x, y: _as_tensor(x) > _values_of(y),
+    "less": lambda x, y: _as_tensor(x) < _values_of(y),
+    "greater_equal": lambda x, y: _as_tensor(x) >= _values_of(y),
+    "less_equal": lambda x, y: _as_tensor(x) <= _values_of(y),
+}
