@@ -225,12 +225,14 @@ def engine_network(
     reduction: str = "mean",
     x_requires_grad: bool = False,
     cost: str = "cross_entropy",
+    weight_decay: float = 0.0,
 ) -> dict:
     """Run ``case`` through tinygrad_edu with raw Tensor ops and call ``J.backward()``.
 
     Returns every tensor by its course name: ``X``, ``W1``, ``b1``, ``Z1``, ``A1``, ..., ``J``.
     ``cost="cross_entropy"`` uses ``binary_cross_entropy(A[L], Y, reduction)``;
-    ``cost="squared_error"`` uses ``1/m Σ ½‖A[L] - Y‖²`` written with Tensor ops.
+    ``cost="squared_error"`` uses ``1/m Σ ½‖A[L] - Y‖²`` written with Tensor ops;
+    ``weight_decay`` λ adds ``λ/2 Σ_l Σ W[l]²`` (biases are not decayed, seed 004).
     """
     t = {"X": Tensor(case.X, requires_grad=x_requires_grad, name="X")}
     A = t["X"]
@@ -243,6 +245,8 @@ def engine_network(
         J = binary_cross_entropy(A, case.Y, reduction=reduction)
     else:
         J = 0.5 * ((A - case.Y) ** 2).sum() / case.m
+    if weight_decay:
+        J = J + weight_decay / 2 * sum((t[f"W{l}"] ** 2).sum() for l in range(1, case.L + 1))
     t["J"] = J
     J.backward()
     return t
