@@ -91,7 +91,10 @@ def test_F2_3_tanh_is_a_shifted_rescaled_sigmoid(seed, shape):
 @example(z=np.array([[-1.5, 0.0, 2.0]]), seed=0)
 @example(z=np.zeros((3, 2)), seed=0)
 def test_F2_4_relu_derivative_is_0_or_1_and_0_at_the_kink(z, seed):
-    G = np.random.default_rng(seed).standard_normal(z.shape)
+    check_F2_4(z, np.random.default_rng(seed).standard_normal(z.shape))
+
+
+def check_F2_4(z: np.ndarray, G: np.ndarray) -> None:
     a, dz = activation_and_grad("relu", z, G)
     np.testing.assert_array_equal(a, np.maximum(0.0, z))  # a = max(0, z)
     # a' = 1 for z > 0, 0 for z < 0, and the library's choice relu'(0) = 0

@@ -1,0 +1,132 @@
+"""Mutation check: the formula tests fail when an engine rule is deliberately wrong.
+
+Each mutant replaces one derivative rule of ``tinygrad_edu.functions`` (with pytest's
+``monkeypatch``, undone after the test) by a plausible mistake. For every (mutant, check)
+pair listed in ``CAUGHT_BY``, the test runs the *same* check function the formula property
+uses, on a fixed example: it must pass with the real engine and raise AssertionError under
+the mutant. A crash (ValueError, TypeError) does not count as caught.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from formula_helpers import make_case
+from test_formulas_F2_activations import check_F2_4
+from test_formulas_F3_two_layer import (
+    check_F3_2,
+    check_F3_3,
+    check_F3_4,
+    check_F3_5,
+    check_F3_6,
+    check_F3_7,
+)
+from test_formulas_F4_deep import check_F4_2, check_F4_3, check_F4_4, check_F4_5
+from test_formulas_F5_squared_error import check_F5_2, check_F5_3, check_F5_5
+from test_formulas_F6_gradcheck import check_F6_2
+
+from tinygrad_edu import functions
+
+# -- the fixed examples (a square W so that a transposed dW keeps its shape) -------------------
+
+TWO_LAYER = make_case(11, [3, 3, 2], 4, labels="random", hidden="tanh")
+DEEP_RELU = make_case(12, [3, 4, 4, 1], 5, labels="random", hidden="relu")
+SQUARED_ERROR = make_case(13, [3, 4, 2], 4, hidden="sigmoid", output="sigmoid")
+SQUARED_ERROR.Y = np.random.default_rng(13).uniform(0.0, 1.0, size=SQUARED_ERROR.Y.shape)
+RELU_KINKS = np.array([[-1.5, 0.0, 2.0], [0.0, 3.0, -0.5]])
+
+CHECKS = {
+    "F2.4": lambda: check_F2_4(RELU_KINKS, np.arange(1.0, 7.0).reshape(2, 3)),
+    "F3.2": lambda: check_F3_2(TWO_LAYER),
+    "F3.3": lambda: check_F3_3(TWO_LAYER),
+    "F3.4": lambda: check_F3_4(TWO_LAYER),
+    "F3.5": lambda: check_F3_5(TWO_LAYER),
+    "F3.6": lambda: check_F3_6(TWO_LAYER),
+    "F3.7": lambda: check_F3_7(TWO_LAYER),
+    "F4.2": lambda: check_F4_2(DEEP_RELU),
+    "F4.3": lambda: check_F4_3(DEEP_RELU),
+    "F4.4": lambda: check_F4_4(DEEP_RELU),
+    "F4.5": lambda: check_F4_5(DEEP_RELU),
+    "F5.2": lambda: check_F5_2(SQUARED_ERROR),
+    "F5.3": lambda: check_F5_3(SQUARED_ERROR),
+    "F5.5": lambda: check_F5_5(SQUARED_ERROR, 0.1),
+    "F6.2": lambda: check_F6_2(TWO_LAYER),
+}
+
+# -- the mutants: (class, method, wrong rule) ---------------------------------------------------
+
+
+def sigmoid_a_times_1_plus_a(self, g, out, z):
+    return (g * (out * (1.0 + out)),)  # wrong: a(1 + a) instead of a(1 - a)
+
+
+def tanh_1_minus_a(self, g, out, z):
+    return (g * (1.0 - out),)  # wrong: 1 - a instead of 1 - a²
+
+
+def relu_passes_the_kink(self, g, out, z):
+    return (g * (functions.values(z) >= 0),)  # wrong choice at the kink: relu'(0) = 1
+
+
+def relu_passes_negatives(self, g, out, z):
+    return (g * (functions.values(z) < 0),)  # wrong side of the kink
+
+
+def cross_entropy_without_1_over_m(self, g, out, A, Y):
+    return g * (A - Y) / (A * (1.0 - A)), None  # wrong: the 1/m of the mean cost dropped
+
+
+def matmul_transposes_square_dW(self, g, out, a, b):
+    ga, gb = g @ b.T, a.T @ g
+    if ga.shape[0] == ga.shape[1]:
+        ga = ga.T  # wrong: dW = (dZ A_prevᵀ)ᵀ, a bug no shape check can see when W is square
+    return ga, gb
+
+
+def add_averages_instead_of_summing(self, g, out, x, y):
+    def averaged(shape):
+        total = functions.sum_to_shape(g, shape)
+        return total / (g.size // max(math.prod(shape), 1))  # wrong: db = mean, not Σ dZ
+
+    return averaged(x.shape), averaged(y.shape)
+
+
+MUTANTS = {
+    "sigmoid a(1+a)": (functions.Sigmoid, "backward", sigmoid_a_times_1_plus_a),
+    "tanh 1-a": (functions.Tanh, "backward", tanh_1_minus_a),
+    "relu'(0)=1": (functions.ReLU, "backward", relu_passes_the_kink),
+    "relu passes negatives": (functions.ReLU, "backward", relu_passes_negatives),
+    "BCE without 1/m": (functions.BinaryCrossEntropy, "backward", cross_entropy_without_1_over_m),
+    "matmul transposed dW": (functions.MatMul, "backward", matmul_transposes_square_dW),
+    "bias gradient averaged": (functions.Add, "backward", add_averages_instead_of_summing),
+}
+
+CAUGHT_BY = {
+    "sigmoid a(1+a)": ["F3.2", "F3.3", "F3.4", "F3.5", "F4.3", "F5.2", "F5.3", "F5.5", "F6.2"],
+    "tanh 1-a": ["F3.4", "F3.5", "F3.7", "F6.2"],
+    "relu'(0)=1": ["F2.4"],
+    "relu passes negatives": ["F4.3", "F4.4", "F4.5"],
+    "BCE without 1/m": ["F3.2", "F3.3", "F3.5", "F3.6", "F4.2", "F4.4"],
+    "matmul transposed dW": ["F3.5", "F4.4", "F6.2"],
+    "bias gradient averaged": ["F3.3", "F3.5", "F4.4", "F5.5"],
+}
+
+
+@pytest.mark.parametrize(
+    ("mutant", "formula"),
+    [(mutant, formula) for mutant, formulas in CAUGHT_BY.items() for formula in formulas],
+)
+def test_formula_check_catches_the_mutant(mutant, formula, monkeypatch):
+    check = CHECKS[formula]
+    check()  # the real engine passes the check on this example
+    cls, method, wrong_rule = MUTANTS[mutant]
+    monkeypatch.setattr(cls, method, wrong_rule)
+    with pytest.raises(AssertionError):
+        check()
+
+
+def test_every_mutant_is_caught_by_some_check():
+    assert set(CAUGHT_BY) == set(MUTANTS)
+    assert all(CAUGHT_BY.values())
