@@ -1,0 +1,166 @@
+"""Activations, costs and the weight penalty, as functions of tensors (``import ... as F``).
+
+Every function takes Tensors (numpy arrays are accepted and treated as constants) and
+returns a Tensor, so its gradient is recorded. Examples are columns: ``A`` and ``Y`` are
+``(n_y, m)`` and the mean costs divide by ``m = A.shape[-1]``, the number of columns.
+
+Activations (F2) and their derivatives:
+
+==============  =============================  =========================================
+sigmoid         ``1 / (1 + e^-z)``              ``a (1 - a)``
+tanh            ``np.tanh(z)``                  ``1 - a²``
+relu            ``max(0, z)``                   ``1`` for z > 0, ``0`` for z <= 0 (relu'(0) = 0)
+leaky_relu      ``max(alpha z, z)``             ``1`` for z > 0, ``alpha`` for z <= 0
+linear          ``z``                           ``1`` (a linear net is one affine map, F2.6)
+==============  =============================  =========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import functions as _fn
+from ..errors import ShapeError, describe
+from ..tensor import Tensor, _as_tensor
+
+__all__ = [
+    "ACTIVATIONS",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "get_activation",
+    "l2_penalty",
+    "leaky_relu",
+    "linear",
+    "mse_loss",
+    "relu",
+    "sigmoid",
+    "tanh",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# activations (F2)
+# ---------------------------------------------------------------------------------------------
+
+
+def sigmoid(z: Any) -> Tensor:
+    """σ(z) = 1 / (1 + e^-z) (F1.1, F2.1), stable at ±1000; derivative a(1 - a)."""
+    return _as_tensor(z).sigmoid()
+
+
+def tanh(z: Any) -> Tensor:
+    """tanh(z) (F2.2); derivative 1 - a²."""
+    return _as_tensor(z).tanh()
+
+
+def relu(z: Any) -> Tensor:
+    """max(0, z) (F2.4); derivative 1 for z > 0, 0 for z <= 0 (relu'(0) = 0, as the course's
+    ``relu_backward`` and PyTorch)."""
+    return _as_tensor(z).relu()
+
+
+def leaky_relu(z: Any, alpha: float = 0.01) -> Tensor:
+    """max(αz, z) (F2.5); derivative 1 for z > 0, α for z <= 0 (leaky'(0) = α)."""
+    return _as_tensor(z).leaky_relu(alpha)
+
+
+def linear(z: Any) -> Tensor:
+    """The identity activation g(z) = z (F2.6): returns ``z`` itself (no new op)."""
+    return _as_tensor(z)
+
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "linear": linear,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+}
+
+
+def get_activation(
+    activation: str | Callable[[Tensor], Tensor], alpha: float = 0.01
+) -> tuple[str, Callable[[Tensor], Tensor]]:
+    """``(name, function)`` for an activation name or a callable (``alpha`` for leaky_relu)."""
+    if callable(activation):
+        return getattr(activation, "__name__", type(activation).__name__), activation
+    if activation == "leaky_relu":
+        alpha = float(alpha)
+        return "leaky_relu", lambda z: z.leaky_relu(alpha)
+    if activation in ACTIVATIONS:
+        return activation, ACTIVATIONS[activation]
+    raise ValueError(
+        f"unknown activation {activation!r}: use one of {', '.join(map(repr, ACTIVATIONS))} "
+        "or a function of a Tensor that returns a Tensor"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# costs
+# ---------------------------------------------------------------------------------------------
+
+
+def binary_cross_entropy(A: Any, Y: Any, reduction: str = "mean") -> Tensor:
+    """J = -1/m Σ [Y log A + (1-Y) log(1-A)] (F1.1, F1.5) on probabilities ``A`` (n_y, m).
+
+    ``Y`` (same shape, 0/1 labels; a numpy array is fine) is a constant. The gradient is
+    dA = -(Y/A - (1-Y)/(1-A)) / m (F4.2); after ``A = sigmoid(Z)`` it becomes the course's
+    dZ = (A - Y) / m. ``reduction="sum"`` drops the 1/m (F3.6).
+
+    What happens at A exactly 0 or 1 (a saturated sigmoid, where the notebook's ``np.log``
+    gives -inf and the cost nan):
+
+    * when ``A`` was made by ``sigmoid(Z)`` (a Dense layer with activation="sigmoid" does
+      this), the cost is computed from the logits ``Z`` as ``log(1 + e^Z) - Y Z``: exact and
+      finite for every finite Z;
+    * otherwise every log is floored at -100 (PyTorch's ``BCELoss`` rule), so a wrong
+      prediction made with certainty costs 100 per example, and in the gradient ``A(1-A)`` is
+      floored at 1e-12. Nothing is ever nan or inf.
+    """
+    return _fn.binary_cross_entropy(A, Y, reduction)
+
+
+def binary_cross_entropy_with_logits(Z: Any, Y: Any, reduction: str = "mean") -> Tensor:
+    """The cross-entropy of ``sigmoid(Z)`` computed from the logits ``Z`` (n_y, m):
+    J = 1/m Σ [log(1 + e^Z) - Y Z], stable for any Z; dZ = (σ(Z) - Y) / m exactly (F3.2)."""
+    return _fn.binary_cross_entropy_with_logits(Z, Y, reduction)
+
+
+def mse_loss(H: Any, Y: Any, reduction: str = "mean") -> Tensor:
+    """J = 1/m Σ_i ½‖h(x⁽ⁱ⁾) - y⁽ⁱ⁾‖² (F5.1), ``m`` = the number of columns of ``H`` (n_y, m).
+
+    Each example's squared error is summed over its ``n_y`` outputs (the norm), then averaged
+    over the examples; ``reduction="sum"`` drops the 1/m. Gradient: dH = (H - Y) / m, so after a
+    layer ``h = f(z)`` the output delta is δ = -(y - a) * f'(z) (F5.2).
+    """
+    _fn._check_reduction(reduction)
+    H = _as_tensor(H)
+    Y = _as_tensor(Y, H)
+    if H.shape != Y.shape:
+        raise ShapeError(
+            f"mse_loss: the predictions {describe(H)} and the targets {describe(Y)} must have "
+            "the same shape (n_y, m): one column per example."
+        )
+    m = H.shape[-1] if H.ndim else 1
+    D = H - Y
+    total = (D * D).sum()
+    return total * (0.5 / m if reduction == "mean" else 0.5)
+
+
+def l2_penalty(weights: Any, lam: float) -> Tensor:
+    """λ/2 Σ_l Σ_i Σ_j (W_ji^(l))² (F5.1): the weight-decay term, over the weights only.
+
+    ``weights`` is an iterable of weight tensors, or a Module (its ``weights()``, the ``W``
+    matrices: biases are not decayed). Its gradient is λ W (F5.5). Add it to the cost:
+    ``J = F.mse_loss(H, Y) + F.l2_penalty(model, lam)``.
+    """
+    if hasattr(weights, "weights") and callable(weights.weights):
+        weights = weights.weights()
+    tensors = [_as_tensor(w) for w in weights]
+    if not tensors:
+        raise ValueError("l2_penalty: no weights given (pass model.weights() or a list of W)")
+    total = (tensors[0] * tensors[0]).sum()
+    for W in tensors[1:]:
+        total = total + (W * W).sum()
+    return total * (float(lam) / 2.0)
