@@ -152,3 +152,49 @@ def check_gradients(f: Callable[..., Tensor], arrays: Sequence[np.ndarray],
 def inner(a: np.ndarray, b: np.ndarray) -> float:
     """The Frobenius inner product ``<a, b> = Σ a ⊙ b``."""
     return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+# -- random computation graphs (fan-out, diamonds), shared with the PyTorch oracle -----------
+
+# Each op keeps values bounded (tanh, averaging, a denominator of at least 1), so a graph of
+# any depth stays in the range where central differences are accurate. ``sum_keep`` is given
+# by the caller, since PyTorch and tinygrad_edu spell ``sum(axis, keepdims)`` differently.
+RANDOM_GRAPH_OPS = ("add", "sub", "mul", "div", "tanh", "sigmoid", "exp", "matmul", "colsum")
+
+
+def random_graph(leaves: Sequence, seed: int, n_ops: int, sum_keep: Callable) -> object:
+    """Build a random DAG over square leaves of one shape ``(n, n)``; returns its last node
+    plus an earlier one (so the output has two paths back to many nodes) plus a small
+    multiple of every leaf (so every leaf is used).
+
+    Operands are drawn with replacement among *all* earlier nodes, so fan-out (``x * x``)
+    and diamonds appear often. The same ``seed`` builds the same graph for any framework.
+    """
+    rng = np.random.default_rng(seed)
+    nodes = list(leaves)
+    for _ in range(n_ops):
+        op = RANDOM_GRAPH_OPS[rng.integers(len(RANDOM_GRAPH_OPS))]
+        a, b = nodes[rng.integers(len(nodes))], nodes[rng.integers(len(nodes))]
+        if op == "add":
+            node = (a + b) * 0.5
+        elif op == "sub":
+            node = a - b * 0.5
+        elif op == "mul":
+            node = (a * b).tanh()
+        elif op == "div":
+            node = a / (b * b + 1.0)
+        elif op == "tanh":
+            node = a.tanh()
+        elif op == "sigmoid":
+            node = a.sigmoid()
+        elif op == "exp":
+            node = a.tanh().exp()
+        elif op == "matmul":
+            node = (a @ b).tanh()
+        else:  # colsum: a broadcast back over the columns
+            node = (sum_keep(a) * b).tanh()
+        nodes.append(node)
+    out = nodes[-1] + nodes[len(nodes) // 2]
+    for leaf in leaves:
+        out = out + leaf * 0.1
+    return out
