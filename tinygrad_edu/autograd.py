@@ -22,7 +22,6 @@ Semantics (also in the README):
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -108,11 +107,18 @@ def check_forward_finite(out: Tensor) -> None:
     if ctx is None:
         return
     inputs = ", ".join(describe(p) for p in ctx.parents)
-    if not all(np.all(np.isfinite(p.data)) for p in ctx.parents if p.data.dtype.kind == "f"):
-        return  # the nan came in from an input; the op that made *that* input was reported
+    bad_inputs = [
+        p for p in ctx.parents if p.data.dtype.kind == "f" and not np.all(np.isfinite(p.data))
+    ]
+    if any(p._ctx is not None for p in bad_inputs):
+        return  # the nan came in from an op's output; the op that made *that* input was reported
+    # a leaf holding nan/inf (data or a constant) is reported at the first op that uses it
+    source = "finite inputs" if not bad_inputs else "inputs where " + ", ".join(
+        f"{describe(p)} already holds {_bad_values(p.data)}" for p in bad_inputs
+    ) + " (data given to the graph)"
     raise AnomalyError(
         f"detect_anomaly: {ctx.name} produced {_bad_values(out.data)} in its output "
-        f"{out.shape} from finite inputs [{inputs}]. Look at the values reaching {ctx.name} "
+        f"{out.shape} from {source} [{inputs}]. Look at the values reaching {ctx.name} "
         "(a log of 0, a division by 0, an exp that overflows, a learning rate that is too large)."
     )
 
@@ -279,7 +285,10 @@ def _store_grad(node: Tensor, g: np.ndarray, is_leaf: bool, shared: set) -> None
 
 
 def backward(root: Tensor, gradient: Any = None) -> None:
-    """Fill ``.grad`` of every tensor ``root`` depends on that requires grad (``Tensor.backward``)."""
+    """Fill ``.grad`` of every tensor ``root`` depends on that requires grad.
+
+    The engine behind ``Tensor.backward``.
+    """
     _check_can_backward(root, "backward()")
     with no_grad():
         _run((root,), (_seed(root, gradient, False),), False, None)

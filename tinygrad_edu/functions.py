@@ -871,7 +871,8 @@ class BinaryCrossEntropy(Function):
             per_example = np.logaddexp(0.0, z) - y * z  # exact -[y log σ(z) + (1-y) log(1-σ(z))]
         else:
             per_example = -(
-                y * np.log(np.maximum(a, _LOG_FLOOR)) + (1.0 - y) * np.log(np.maximum(1.0 - a, _LOG_FLOOR))
+                y * np.log(np.maximum(a, _LOG_FLOOR))
+                + (1.0 - y) * np.log(np.maximum(1.0 - a, _LOG_FLOOR))
             )
         m = _examples(A)
         data = _reduce(per_example, reduction, m)
