@@ -20,6 +20,7 @@ examples.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -192,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     predictions = _predict(model, X)
     accuracy = float(np.mean(predictions == Y) * 100)
     print(f"\nTrained in {seconds:.1f} s. Accuracy: {accuracy:.2f} % "
-          "(the course: 90 %; logistic regression: 47 %)")
+          "(the notes: 90 %; logistic regression: 47 %)")
 
     J = binary_cross_entropy(model(X), Y)  # a fresh graph to draw
     written: list[tuple[Path, str]] = []
@@ -223,8 +224,11 @@ def _write_graph(J: Any, out: Path, written: list, hints: list) -> None:
         from . import viz
 
         path = viz.render(J, out / "computation_graph.svg")
-    except ImportError:
-        hints.append(f"(no computation graph: the graphviz package is missing; {RENDER_HINT})")
+    except ImportError as error:
+        if importlib.util.find_spec("graphviz") is None:
+            hints.append(f"(no computation graph: the graphviz package is missing; {RENDER_HINT})")
+        else:
+            hints.append(f"(no computation graph: {error})")
         return
     except Exception as error:  # viz.RendererNotFoundError: the .dot file is written
         if type(error).__name__ != "RendererNotFoundError":
