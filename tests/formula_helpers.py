@@ -259,3 +259,15 @@ def grads_of(tensors: dict, names: list) -> dict:
 
 def parameter_names(L: int) -> list:
     return [name for l in range(1, L + 1) for name in (f"W{l}", f"b{l}")]
+
+
+def nn_model_for(case: NetCase):
+    """The same network built with the nn API: ``deep_network`` with the case's parameters."""
+    from tinygrad_edu import nn
+
+    dims = [case.X.shape[0]] + [W.shape[0] for W in case.W]
+    model = nn.deep_network(dims, hidden=case.hidden, output=case.output, seed=0)
+    state = {}
+    for l in range(1, case.L + 1):
+        state[f"W{l}"], state[f"b{l}"] = case.W[l - 1], case.b[l - 1]
+    return model.load_state_dict(state)

@@ -20,7 +20,7 @@ from formula_helpers import (
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu import Tensor, nn, no_grad, optim
 from tinygrad_edu.functions import binary_cross_entropy
 
 
@@ -181,3 +181,18 @@ def test_F1_7_gradient_descent_update(seed, n_x, m, alpha, steps):
     assume(np.all(np.abs(w_ref.T @ X + b_ref) < 30))  # stay away from saturation
     assert_tier1(w.data, w_ref, f"w after {steps} steps of w := w - α dw")
     assert_tier1(b.data, np.array(b_ref), f"b after {steps} steps of b := b - α db")
+
+
+@logistic_property
+def test_F1_7_sgd_step_of_a_dense_sigmoid_unit(seed, n_x, m, labels):
+    X, Y, w, b = logistic_data(seed, n_x, m, labels)
+    unit = nn.Dense(n_x, 1, activation="sigmoid", layer=1)  # W1 = wᵀ (1, n_x), b1 (1, 1)
+    unit.load_state_dict({"W1": w.T, "b1": np.array([[b]])})
+    alpha = 0.7
+    sgd = optim.SGD(unit.parameters(), lr=alpha)
+    sgd.zero_grad()
+    binary_cross_entropy(unit(X), Y).backward()
+    sgd.step()
+    dZ = sigmoid(w.T @ X + b) - Y
+    assert_tier1(unit.W.data, (w - alpha * (1 / m * X @ dZ.T)).T, "w := w - α dw")
+    assert_tier1(unit.b.data, np.array([[b - alpha * np.mean(dZ)]]), "b := b - α db")

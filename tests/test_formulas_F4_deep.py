@@ -18,6 +18,7 @@ from formula_helpers import (
     hidden_activations,
     label_kinds,
     make_case,
+    nn_model_for,
     numpy_forward,
     pinned_edge_cases,
     seeds,
@@ -25,6 +26,8 @@ from formula_helpers import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tinygrad_edu.nn import functional as F
 
 
 def course_backprop(case: NetCase) -> dict:
@@ -135,3 +138,17 @@ def test_F4_5_dA_prev_is_WT_dZ(seed, dims, m, labels, hidden):
 @deep_property
 def test_F4_6_gradient_shapes_for_any_m(seed, dims, m, labels, hidden):
     check_F4_6(deep_case(seed, dims, m, labels, hidden))
+
+
+@deep_property
+def test_F4_4_nn_deep_network_gradients_are_the_course_formulas(seed, dims, m, labels, hidden):
+    case = deep_case(seed, dims, m, labels, hidden)
+    model = nn_model_for(case)
+    A_L = model(case.X)
+    _, A = numpy_forward(case)
+    assert_tier1(A_L.data, A[case.L], "deep_network output vs A[L] (F4.1)")
+    assert A_L.name == f"A{case.L}"
+    F.binary_cross_entropy(A_L, case.Y).backward()
+    d = course_backprop(case)
+    for name, p in model.named_parameters():  # W1, b1, ..., WL, bL
+        assert_tier1(p.grad, d[f"d{name}"], f"nn {name}.grad vs the course's d{name}")

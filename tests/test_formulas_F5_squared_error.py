@@ -17,11 +17,14 @@ from formula_helpers import (
     engine_network,
     example_counts,
     make_case,
+    nn_model_for,
     seeds,
     widths,
 )
 from hypothesis import example, given
 from hypothesis import strategies as st
+
+from tinygrad_edu.nn import functional as F
 
 
 def ufldl_example(case: NetCase, i: int) -> dict:
@@ -133,3 +136,19 @@ def test_F5_4_per_example_gradient_is_delta_times_a_transposed(seed, dims, m, f,
 @squared_error_property
 def test_F5_5_whole_set_gradient_is_mean_plus_lambda_W(seed, dims, m, f, lam):
     check_F5_5(squared_error_case(seed, dims, m, f), lam)
+
+
+@squared_error_property
+def test_F5_5_nn_mse_loss_and_l2_penalty_give_the_same_gradients(seed, dims, m, f, lam):
+    case = squared_error_case(seed, dims, m, f)
+    model = nn_model_for(case)
+    J = F.mse_loss(model(case.X), case.Y) + F.l2_penalty(model, lam)  # F5.1 with the nn API
+    raw = engine_network(case, cost="squared_error", weight_decay=lam)
+    assert_tier1(J.data, raw["J"].data, "nn mse_loss + l2_penalty vs the cost of F5.1")
+    J.backward()
+    examples = [ufldl_example(case, i) for i in range(case.m)]
+    for l, layer in enumerate(model, 1):
+        mean_W = sum(e["grad_W"][l] for e in examples) / case.m
+        assert_tier1(layer.W.grad, mean_W + lam * case.W[l - 1], f"nn dW{l} = mean ∇W + λW{l}")
+        mean_b = sum(e["grad_b"][l] for e in examples) / case.m
+        assert_tier1(layer.b.grad, mean_b, f"nn db{l} = mean ∇b (not decayed)")

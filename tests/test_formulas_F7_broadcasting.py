@@ -29,7 +29,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_edu import ShapeError, Tensor
+from tinygrad_edu import ShapeError, Tensor, nn
 
 # -- F7.1 --------------------------------------------------------------------------------------
 
@@ -186,3 +186,15 @@ def test_F7_4_matmul_with_a_rank_1_vector_in_the_wrong_place_names_the_shapes():
     W = Tensor(np.ones((4, 3)), name="W1")
     with pytest.raises(ShapeError, match=r"W1 \(4, 3\)"):
         W @ Tensor(np.ones(5), name="x")
+
+
+@OP_SETTINGS
+@given(n=st.integers(min_value=1, max_value=6), n_out=widths, seed=seeds)
+@example(n=5, n_out=3, seed=0)
+def test_F7_4_the_dense_layer_refuses_rank_1_input_with_the_notes_advice(n, n_out, seed):
+    x = np.random.default_rng(seed).standard_normal(n)  # (n,): a rank-1 array
+    layer = nn.Dense(n, n_out, activation="tanh", layer=1)
+    with pytest.raises(ShapeError, match=r"rank-1") as error:
+        layer(x)
+    assert f"({n},)" in str(error.value) and "(n, 1)" in str(error.value)
+    assert layer(x.reshape(n, 1)).shape == (n_out, 1)  # the fix: one example as a column

@@ -19,6 +19,7 @@ from formula_helpers import (
     example_counts,
     hidden_activations,
     make_case,
+    nn_model_for,
     parameter_names,
     seeds,
     widths,
@@ -27,7 +28,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from test_formulas_F3_two_layer import course_backprop
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, training
 
 ZHIHU_CENTERS = [-2.0] + [1.0] * 9  # ℓ_1 = (x + 2)², ℓ_2 … ℓ_10 = (x - 1)²
 
@@ -157,3 +158,29 @@ def test_F9_2_batch_minibatch_and_stochastic_epochs(seed, n0, n1, m, k, alpha):
         for l in range(2):
             assert_tier1(W[l], W_batch[l], f"W{l + 1}: a size-m epoch is one batch step")
             assert_tier1(b[l], b_batch[l], f"b{l + 1}: a size-m epoch is one batch step")
+
+
+@NETWORK_SETTINGS
+@given(
+    seed=seeds,
+    n0=widths,
+    n1=widths,
+    m=example_counts,
+    k=st.integers(min_value=1, max_value=8),
+    alpha=st.floats(min_value=0.01, max_value=1.0),
+)
+@example(seed=8, n0=2, n1=4, m=6, k=6, alpha=1.2)
+def test_F9_2_fit_with_minibatches_is_the_course_epoch(seed, n0, n1, m, k, alpha):
+    case = make_case(seed, [n0, n1, 1], m, hidden="tanh")
+    model = nn_model_for(case)
+    training.fit(model, case.X, case.Y, lr=alpha, iterations=1, batch_size=k, print_every=0,
+                 seed=seed)
+    # fit shuffles the columns with data.minibatches: RandomState(seed).permutation(m)
+    order = np.random.RandomState(seed).permutation(m) if k < m else np.arange(m)
+    W_ref, b_ref = list(case.W), list(case.b)
+    for start in range(0, m, k):
+        cols = order[start : start + k]
+        W_ref, b_ref = course_step(NetCase(case.X[:, cols], case.Y[:, cols], W_ref, b_ref), alpha)
+    for l, layer in enumerate(model):
+        assert_tier1(layer.W.data, W_ref[l], f"W{l + 1} after one fit iteration, batches of {k}")
+        assert_tier1(layer.b.data, b_ref[l], f"b{l + 1} after one fit iteration, batches of {k}")
