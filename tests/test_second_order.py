@@ -1,0 +1,134 @@
+"""Second order: ``grad(..., create_graph=True)`` runs the same derivative rules on Tensors,
+so a gradient can be differentiated again. Hessian-vector products are checked against a
+closed form, against central differences of the first-order gradient, and for symmetry."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+from strategies import (
+    EPS,
+    assert_close_numerically,
+    inner,
+    numeric_settings,
+    random_graph,
+    seeds,
+    shapes,
+)
+
+from tinygrad_edu import Tensor, concatenate, grad
+from tinygrad_edu.functions import binary_cross_entropy, binary_cross_entropy_with_logits
+
+
+def hessian_vector_product(f, x_values: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """H v = ∇_x <∇_x f(x), v> by differentiating the gradient (autodiff twice)."""
+    x = Tensor(x_values, requires_grad=True)
+    g = grad(f(x), x, create_graph=True)
+    assert isinstance(g, Tensor) and g.shape == x.shape
+    if not g.requires_grad:  # f is linear in x: its gradient is a constant (PyTorch's rule)
+        return np.zeros_like(x_values)
+    return grad((g * Tensor(v)).sum(), x)
+
+
+def numerical_hessian_vector_product(f, x_values, v, eps=EPS):
+    """(∇f(x + εv) − ∇f(x − εv)) / 2ε with first-order autodiff gradients."""
+
+    def gradient_at(values):
+        x = Tensor(values, requires_grad=True)
+        return grad(f(x), x)
+
+    return (gradient_at(x_values + eps * v) - gradient_at(x_values - eps * v)) / (2 * eps)
+
+
+@numeric_settings(40)
+@given(shape=shapes(), seed=seeds)
+@example(shape=(1,), seed=0)
+def test_hvp_of_sum_tanh_cubed_matches_its_closed_form(shape, seed):
+    """f = Σ tanh(x)³:  ∂f/∂x = 3t²(1 − t²),  ∂²f/∂x² = (6t − 12t³)(1 − t²), diagonal."""
+    rng = np.random.default_rng(seed)
+    x, v = rng.normal(size=shape), rng.normal(size=shape)
+    hv = hessian_vector_product(lambda t: (t.tanh() ** 3).sum(), x, v)
+    t = np.tanh(x)
+    np.testing.assert_allclose(hv, (6 * t - 12 * t**3) * (1 - t**2) * v, rtol=1e-9, atol=1e-12)
+    x_leaf = Tensor(x, requires_grad=True)
+    first = grad((x_leaf.tanh() ** 3).sum(), x_leaf, create_graph=True)
+    np.testing.assert_allclose(first.data, 3 * t**2 * (1 - t**2), rtol=1e-12, atol=1e-15)
+
+
+def _sum_keep(t):
+    return t.sum(axis=1, keepdims=True)
+
+
+@numeric_settings(30)
+@given(seed=seeds, n=st.integers(1, 3), n_ops=st.integers(1, 10))
+def test_hvp_of_random_graphs_matches_finite_differences_and_is_symmetric(seed, n, n_ops):
+    rng = np.random.default_rng(seed)
+    weights = rng.normal(size=(n, n))
+
+    def f(x):
+        return (random_graph([x, x * 0.5 + 0.2], seed, n_ops, _sum_keep) * weights).sum()
+
+    x, u, v = (rng.normal(size=(n, n)) for _ in range(3))
+    hv, hu = hessian_vector_product(f, x, v), hessian_vector_product(f, x, u)
+    assert_close_numerically(hv, numerical_hessian_vector_product(f, x, v), "H v")
+    left, right = inner(u, hv), inner(v, hu)  # <u, H v> == <v, H u>
+    assert abs(left - right) <= 1e-10 * (1 + abs(left))
+
+
+SECOND_ORDER = {
+    "sigmoid": (lambda x: x.sigmoid(), lambda r, s: r.normal(size=s) * 2),
+    "tanh": (lambda x: x.tanh(), lambda r, s: r.normal(size=s)),
+    "exp": (lambda x: x.exp(), lambda r, s: r.normal(size=s)),
+    "log": (lambda x: x.log(), lambda r, s: r.uniform(0.3, 2.0, size=s)),
+    "sqrt": (lambda x: x.sqrt(), lambda r, s: r.uniform(0.3, 2.0, size=s)),
+    "div": (lambda x: 1.0 / (x * x + 0.5) + x / 3.0, lambda r, s: r.normal(size=s)),
+    "pow_scalar": (lambda x: x**3 + x**-1.5, lambda r, s: r.uniform(0.5, 2.0, size=s)),
+    "pow_tensor": (lambda x: x ** (x * 0.5), lambda r, s: r.uniform(0.5, 2.0, size=s)),
+    "reflected_pow": (lambda x: 2.0 ** (x * x), lambda r, s: r.normal(size=s)),
+    "getitem": (lambda x: (x.reshape(-1)[np.array([0, 0, -1])] ** 2).exp(),
+                lambda r, s: r.normal(size=s) * 0.5),
+    "matmul": (lambda x: (x.reshape(-1, 1) @ x.reshape(1, -1)).tanh(),
+               lambda r, s: r.normal(size=s)),
+    "mean_max": (lambda x: (x * x).mean(axis=-1, keepdims=True) * x.max(),
+                 lambda r, s: r.normal(size=s)),
+    "concatenate": (lambda x: concatenate([x * x, x.exp()], axis=0),
+                    lambda r, s: r.normal(size=s)),
+    "broadcast": (lambda x: (x.reshape(-1, 1) * x.reshape(1, -1).sigmoid()).sum(axis=0),
+                  lambda r, s: r.normal(size=s)),
+    "bce": (lambda x: binary_cross_entropy(x.reshape(1, -1).sigmoid(),
+                                           np.ones((1, x.size)) * 0.3),
+            lambda r, s: r.normal(size=s)),
+    "bce_probabilities": (lambda x: binary_cross_entropy((x * 0.5).tanh() * 0.4 + 0.5,
+                                                         np.zeros(x.shape)),
+                          lambda r, s: r.normal(size=s)),
+    "bce_logits": (lambda x: binary_cross_entropy_with_logits(x * x, np.ones(x.shape)),
+                   lambda r, s: r.normal(size=s)),
+}
+
+
+@numeric_settings(80)
+@given(op=st.sampled_from(sorted(SECOND_ORDER)), shape=shapes(min_dims=1, max_dims=2),
+       seed=seeds)
+def test_second_derivatives_through_each_op_match_finite_differences(op, shape, seed):
+    f_op, values = SECOND_ORDER[op]
+    rng = np.random.default_rng(seed)
+    x, v = values(rng, shape), rng.normal(size=shape)
+    probe = rng.normal(size=f_op(Tensor(x)).shape)
+
+    def f(t):
+        return (f_op(t) * Tensor(probe)).sum()
+
+    assert_close_numerically(hessian_vector_product(f, x, v),
+                             numerical_hessian_vector_product(f, x, v), op)
+
+
+def test_the_gradient_graph_can_be_differentiated_a_third_time():
+    """f = x⁴: f' = 4x³, f'' = 12x², f''' = 24x."""
+    x = Tensor([1.5, -2.0], requires_grad=True)
+    g1 = grad((x**4).sum(), x, create_graph=True)
+    g2 = grad(g1.sum(), x, create_graph=True)
+    g3 = grad(g2.sum(), x)
+    np.testing.assert_allclose(g1.data, 4 * x.data**3, rtol=1e-14)
+    np.testing.assert_allclose(g2.data, 12 * x.data**2, rtol=1e-14)
+    np.testing.assert_allclose(g3, 24 * x.data, rtol=1e-14)
