@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
+import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from strategies import (
@@ -317,3 +318,39 @@ def test_binary_cross_entropy_gradients(shape, seed, reduction, labels):
     check_gradients(lambda a: binary_cross_entropy(a, Y, reduction), [A], rng)
     check_gradients(lambda z: binary_cross_entropy_with_logits(z, Y, reduction), [Z], rng)
     check_gradients(lambda z: binary_cross_entropy(z.sigmoid(), Y, reduction), [Z], rng)
+
+
+# -- the activations' closed-form derivatives (tier 1) and their values at the kink -------------
+
+
+@numeric_settings(50)
+@given(z=hnp.arrays(np.float64, shapes(), elements=st.floats(-30, 30)), seed=seeds)
+@example(z=np.array([0.0, -0.0]), seed=0)  # Z exactly 0
+def test_activation_derivatives_are_the_course_closed_forms(z, seed):
+    G = np.random.default_rng(seed).normal(size=z.shape)
+    for method, value, derivative in [
+        ("sigmoid", 1.0 / (1.0 + np.exp(-z)), lambda a: a * (1 - a)),  # σ' = a(1 − a)  (F2.1)
+        ("tanh", np.tanh(z), lambda a: 1 - a**2),  # tanh' = 1 − a²  (F2.2)
+        ("relu", np.maximum(z, 0), lambda a: (z > 0) * 1.0),  # relu'(0) = 0  (F2.4)
+        ("leaky_relu", np.where(z > 0, z, 0.05 * z),
+         lambda a: np.where(z > 0, 1.0, 0.05)),  # leaky'(0) = α  (F2.5)
+    ]:
+        x = Tensor(z, requires_grad=True)
+        out = getattr(x, method)(0.05) if method == "leaky_relu" else getattr(x, method)()
+        np.testing.assert_allclose(out.data, value, rtol=1e-12, atol=1e-300)
+        out.backward(gradient=G)
+        # the rule is the closed form in the activation a itself (what the course caches)
+        np.testing.assert_allclose(x.grad, G * derivative(out.data), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.2, 0.5])
+def test_relu_and_leaky_relu_slopes_at_zero_are_exact(alpha):
+    z = Tensor([0.0, -0.0, 1e-300, -1e-300], requires_grad=True)
+    z.relu().backward(gradient=np.ones(4))
+    assert z.grad.tolist() == [0.0, 0.0, 1.0, 0.0]
+    z.zero_grad()
+    z.leaky_relu(alpha).backward(gradient=np.ones(4))
+    assert z.grad.tolist() == [alpha, alpha, 1.0, alpha]
+    z.zero_grad()
+    abs(z).backward(gradient=np.ones(4))
+    assert z.grad.tolist() == [0.0, 0.0, 1.0, -1.0]  # sign(0) = 0
