@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
-from hypothesis import assume, example, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Tensor
@@ -218,6 +218,32 @@ def assume_away_from_kinks(case: NetCase) -> None:
     for l in range(1, case.L + 1):
         if case.activation(l).kinked:
             assume(np.min(np.abs(Z[l])) > KINK_MARGIN)
+
+
+def network_property(base: dict, max_layers: int):
+    """Decorator for a property over L-layer networks: draws ``dims = [n0, ..., nL]`` with
+    L = 2..max_layers, m, the labels, the hidden activation and a seed; pins ``base`` with
+    m = 1, Y all 0 and Y all 1. The test receives ``(seed, dims, m, labels, hidden)``."""
+
+    def decorate(test):
+        test = pinned_edge_cases(**base)(test)
+        test = given(
+            seed=seeds,
+            dims=st.lists(widths, min_size=3, max_size=max_layers + 1),
+            m=example_counts,
+            labels=label_kinds,
+            hidden=hidden_activations,
+        )(test)
+        return NETWORK_SETTINGS(test)
+
+    return decorate
+
+
+def network_case(seed: int, dims: list, m: int, labels: str, hidden: str) -> NetCase:
+    """``make_case`` for the drawn sizes, rejecting draws too close to a ReLU kink."""
+    case = make_case(seed, dims, m, labels, hidden=hidden)
+    assume_away_from_kinks(case)
+    return case
 
 
 def engine_network(

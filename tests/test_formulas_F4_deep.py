@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 from formula_helpers import (
-    NETWORK_SETTINGS,
     NetCase,
     assert_tier1,
-    assume_away_from_kinks,
     engine_network,
-    example_counts,
-    hidden_activations,
-    label_kinds,
-    make_case,
+    network_case,
+    network_property,
     nn_model_for,
     numpy_forward,
-    pinned_edge_cases,
-    seeds,
-    widths,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 from tinygrad_edu.nn import functional as F
 
@@ -90,59 +81,45 @@ def check_F4_6(case: NetCase) -> None:
     assert t["X"].grad.shape == (dims[0], m)
 
 
-def deep_property(test):
-    """Draw L = 2..5 layers, their widths, m, labels, the hidden activation and a seed."""
-    base = {"seed": 2, "dims": [3, 4, 3, 1], "m": 5, "labels": "random", "hidden": "relu"}
-    test = pinned_edge_cases(**base)(test)
-    test = given(
-        seed=seeds,
-        dims=st.lists(widths, min_size=3, max_size=6),
-        m=example_counts,
-        labels=label_kinds,
-        hidden=hidden_activations,
-    )(test)
-    return NETWORK_SETTINGS(test)
-
-
-def deep_case(seed, dims, m, labels, hidden) -> NetCase:
-    case = make_case(seed, dims, m, labels, hidden=hidden)
-    assume_away_from_kinks(case)
-    return case
+# L = 2..5 layers; pinned: a 3-4-3-1 ReLU network
+deep_property = network_property(
+    {"seed": 2, "dims": [3, 4, 3, 1], "m": 5, "labels": "random", "hidden": "relu"}, max_layers=5
+)
 
 
 @deep_property
 def test_F4_1_forward_Z_is_W_A_prev_plus_b(seed, dims, m, labels, hidden):
-    check_F4_1(deep_case(seed, dims, m, labels, hidden))
+    check_F4_1(network_case(seed, dims, m, labels, hidden))
 
 
 @deep_property
 def test_F4_2_dA_L_of_the_cross_entropy(seed, dims, m, labels, hidden):
-    check_F4_2(deep_case(seed, dims, m, labels, hidden))
+    check_F4_2(network_case(seed, dims, m, labels, hidden))
 
 
 @deep_property
 def test_F4_3_dZ_is_dA_times_g_prime(seed, dims, m, labels, hidden):
-    check_F4_3(deep_case(seed, dims, m, labels, hidden))
+    check_F4_3(network_case(seed, dims, m, labels, hidden))
 
 
 @deep_property
 def test_F4_4_dW_and_db_of_every_layer(seed, dims, m, labels, hidden):
-    check_F4_4(deep_case(seed, dims, m, labels, hidden))
+    check_F4_4(network_case(seed, dims, m, labels, hidden))
 
 
 @deep_property
 def test_F4_5_dA_prev_is_WT_dZ(seed, dims, m, labels, hidden):
-    check_F4_5(deep_case(seed, dims, m, labels, hidden))
+    check_F4_5(network_case(seed, dims, m, labels, hidden))
 
 
 @deep_property
 def test_F4_6_gradient_shapes_for_any_m(seed, dims, m, labels, hidden):
-    check_F4_6(deep_case(seed, dims, m, labels, hidden))
+    check_F4_6(network_case(seed, dims, m, labels, hidden))
 
 
 @deep_property
 def test_F4_4_nn_deep_network_gradients_are_the_course_formulas(seed, dims, m, labels, hidden):
-    case = deep_case(seed, dims, m, labels, hidden)
+    case = network_case(seed, dims, m, labels, hidden)
     model = nn_model_for(case)
     A_L = model(case.X)
     _, A = numpy_forward(case)

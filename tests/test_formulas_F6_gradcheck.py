@@ -11,23 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from formula_helpers import (
-    NETWORK_SETTINGS,
     NetCase,
     assert_tier2,
-    assume_away_from_kinks,
     engine_network,
-    example_counts,
-    hidden_activations,
-    label_kinds,
     make_case,
+    network_case,
+    network_property,
     numpy_forward,
     parameter_names,
-    pinned_edge_cases,
-    seeds,
-    widths,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 import tinygrad_edu
 from tinygrad_edu import GradcheckError, functions
@@ -118,33 +110,20 @@ def check_F6_2(case: NetCase) -> None:
         assert_tier2(report.numeric.ravel(), ours, f"gradcheck's numeric {report.name} vs ours")
 
 
-def gradcheck_property(test):
-    base = {"seed": 4, "dims": [2, 3, 1], "m": 4, "labels": "random", "hidden": "tanh"}
-    test = pinned_edge_cases(**base)(test)
-    test = given(
-        seed=seeds,
-        dims=st.lists(widths, min_size=3, max_size=4),
-        m=example_counts,
-        labels=label_kinds,
-        hidden=hidden_activations,
-    )(test)
-    return NETWORK_SETTINGS(test)
-
-
-def gradcheck_case(seed, dims, m, labels, hidden) -> NetCase:
-    case = make_case(seed, dims, m, labels, hidden=hidden)
-    assume_away_from_kinks(case)
-    return case
+# L = 2..3 layers; pinned: a 2-3-1 tanh network
+gradcheck_property = network_property(
+    {"seed": 4, "dims": [2, 3, 1], "m": 4, "labels": "random", "hidden": "tanh"}, max_layers=3
+)
 
 
 @gradcheck_property
 def test_F6_1_central_difference_of_one_parameter(seed, dims, m, labels, hidden):
-    check_F6_1(gradcheck_case(seed, dims, m, labels, hidden))
+    check_F6_1(network_case(seed, dims, m, labels, hidden))
 
 
 @gradcheck_property
 def test_F6_2_every_component_agrees_with_central_differences(seed, dims, m, labels, hidden):
-    check_F6_2(gradcheck_case(seed, dims, m, labels, hidden))
+    check_F6_2(network_case(seed, dims, m, labels, hidden))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
