@@ -81,6 +81,17 @@ def test_F9_1_the_mean_of_squared_losses_is_minimised_at_the_mean(centers):
 # -- F9.2 ------------------------------------------------------------------------------------
 
 
+# sizes, batch size k and learning rate α of the epoch properties
+EPOCH_DRAWS = {
+    "seed": seeds,
+    "n0": widths,
+    "n1": widths,
+    "m": example_counts,
+    "k": st.integers(min_value=1, max_value=8),
+    "alpha": st.floats(min_value=0.01, max_value=1.0),
+}
+
+
 def epoch_of_minibatches(case: NetCase, order: np.ndarray, batch_size: int, alpha: float):
     """One pass over the mini-batches ``order[0:k], order[k:2k], ...`` of the examples, one
     gradient-descent step each, gradients from the engine. Returns (parameters, steps)."""
@@ -129,14 +140,7 @@ def test_F9_2_minibatch_gradient_is_the_mean_of_per_example_gradients(seed, n0, 
 
 
 @NETWORK_SETTINGS
-@given(
-    seed=seeds,
-    n0=widths,
-    n1=widths,
-    m=example_counts,
-    k=st.integers(min_value=1, max_value=8),
-    alpha=st.floats(min_value=0.01, max_value=1.0),
-)
+@given(**EPOCH_DRAWS)
 @example(seed=7, n0=2, n1=4, m=6, k=6, alpha=1.2)
 @example(seed=7, n0=2, n1=4, m=6, k=1, alpha=0.5)
 def test_F9_2_batch_minibatch_and_stochastic_epochs(seed, n0, n1, m, k, alpha):
@@ -161,14 +165,7 @@ def test_F9_2_batch_minibatch_and_stochastic_epochs(seed, n0, n1, m, k, alpha):
 
 
 @NETWORK_SETTINGS
-@given(
-    seed=seeds,
-    n0=widths,
-    n1=widths,
-    m=example_counts,
-    k=st.integers(min_value=1, max_value=8),
-    alpha=st.floats(min_value=0.01, max_value=1.0),
-)
+@given(**EPOCH_DRAWS)
 @example(seed=8, n0=2, n1=4, m=6, k=6, alpha=1.2)
 def test_F9_2_fit_with_minibatches_is_the_course_epoch(seed, n0, n1, m, k, alpha):
     case = make_case(seed, [n0, n1, 1], m, hidden="tanh")
