@@ -161,3 +161,8 @@ def test_cross_entropy_refuses_labels_of_another_shape_and_labels_that_require_g
         binary_cross_entropy(A, Tensor(np.ones((1, 4)), requires_grad=True))
     with pytest.raises(ValueError, match="'mean'"):
         binary_cross_entropy(A, np.ones((1, 4)), reduction="average")
+
+
+def test_swapaxes_with_an_axis_out_of_range_names_the_tensor():
+    with pytest.raises(ShapeError, match=r"A1 \(2, 3\) has 2 axes"):
+        Tensor(np.ones((2, 3)), name="A1").swapaxes(0, 5)

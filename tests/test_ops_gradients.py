@@ -71,6 +71,14 @@ def test_scalar_power_gradient(shape, seed, exponent):
     check_gradients(lambda x: x**exponent, [np.abs(normal(rng, shape)) + 1.1], rng)
 
 
+@pytest.mark.parametrize(("exponent", "expected"), [(0, 0.0), (1, 1.0), (2, 0.0), (3, 0.0)])
+def test_scalar_power_derivative_at_zero_is_exact(exponent, expected):
+    """d/dx x^p at x = 0: 0 for p = 0 (x⁰ is constant), 1 for p = 1, 0 for p >= 2."""
+    x = Tensor([0.0], requires_grad=True)
+    (x**exponent).sum().backward()
+    assert x.grad.tolist() == [expected]
+
+
 @numeric_settings(30)
 @given(shape=shapes(), seed=seeds, base=st.sampled_from([2, 0.5, np.e, 10.0]))
 def test_reflected_power_number_to_the_tensor(shape, seed, base):

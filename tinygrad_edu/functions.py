@@ -271,6 +271,8 @@ class PowScalar(Function):
         p = self.exponent
         if p == 2:
             return (g * (2 * x),)  # the common square: dx = 2 x dz
+        if p == 0:
+            return (g * 0.0,)  # x⁰ = 1 is constant: dx = 0, also at x = 0 (not 0 · 0⁻¹ = nan)
         return (g * (p * x ** (p - 1)),)
 
 

@@ -345,6 +345,11 @@ class Tensor:
         return _fn.Transpose.apply(self, axes or None)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        if not (-self.ndim <= axis1 < self.ndim and -self.ndim <= axis2 < self.ndim):
+            raise ShapeError(
+                f"swapaxes({axis1}, {axis2}): {describe(self)} has {self.ndim} axes "
+                f"(valid: {-self.ndim} to {self.ndim - 1})"
+            )
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return _fn.Transpose.apply(self, tuple(axes))
