@@ -15,7 +15,7 @@
 import numpy as np
 from _common import SMOKE, iterations, output_dir, pyplot, saved
 
-from tinygrad_edu import data, nn, no_grad, optim
+from tinygrad_edu import data, nn, optim, training
 from tinygrad_edu.demo import draw_decision_boundary
 from tinygrad_edu.nn import functional as F
 
@@ -60,8 +60,7 @@ def train(init: str) -> nn.Sequential:
 
 
 def accuracy(model) -> float:
-    with no_grad():
-        return float(np.mean((model(X).data > 0.5) == Y) * 100)
+    return training.accuracy(model, X, Y)
 
 
 models = {init: train(init) for init in ["zeros", "equal", "course"]}
@@ -103,11 +102,8 @@ plt = pyplot()
 if plt is not None:
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
     for ax, (init, model) in zip(axes, models.items()):
-        def predict(points, model=model):
-            with no_grad():
-                return (model(points).data > 0.5).astype(int)
-
-        draw_decision_boundary(ax, predict, X, Y, f"W init: {init} ({accuracy(model):.1f} %)",
+        draw_decision_boundary(ax, lambda P, model=model: training.predict(model, P), X, Y,
+                               f"W init: {init} ({accuracy(model):.1f} %)",
                                step=0.05 if SMOKE else 0.02)
     fig.tight_layout()
     saved(fig, OUT / "symmetry.png")

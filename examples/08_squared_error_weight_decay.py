@@ -23,7 +23,7 @@
 import numpy as np
 from _common import SMOKE, iterations, output_dir, pyplot, saved
 
-from tinygrad_edu import Tensor, data, nn, no_grad, optim
+from tinygrad_edu import Tensor, data, nn, optim, training
 from tinygrad_edu.demo import draw_decision_boundary
 from tinygrad_edu.nn import functional as F
 
@@ -113,9 +113,7 @@ X_train, Y_train, X_test, Y_test = X_all[:, :60], Y_all[:, :60], X_all[:, 60:], 
 steps = iterations(4000, 30)
 
 
-def accuracy(model, X, Y):
-    with no_grad():
-        return float(np.mean((model(X).data > 0.5) == Y) * 100)
+accuracy = training.accuracy  # the percentage of examples predicted right
 
 
 def train_with(lam: float):
@@ -169,11 +167,8 @@ if plt is not None:
     for ax, lam in zip(axes[1:], [0.0, 1e-3]):
         model = runs[lam][0]
 
-        def predict(points, model=model):
-            with no_grad():
-                return (model(points).data > 0.5).astype(int)
-
-        draw_decision_boundary(ax, predict, X_train, Y_train,
+        draw_decision_boundary(ax, lambda P, model=model: training.predict(model, P),
+                               X_train, Y_train,
                                f"λ = {lam:g}: train {accuracy(model, X_train, Y_train):.0f} %, "
                                f"held-out {accuracy(model, X_test, Y_test):.1f} %",
                                step=0.05 if SMOKE else 0.01)

@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import data, nn, optim
+    from . import data, nn, optim, training
     from .nn.functional import binary_cross_entropy
 
     out = Path(args.out)
@@ -190,8 +190,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Cost after iteration {i}: {J.item():.6f}")
     seconds = time.perf_counter() - start
 
-    predictions = _predict(model, X)
-    accuracy = float(np.mean(predictions == Y) * 100)
+    accuracy = training.accuracy(model, X, Y)  # y_prediction = 1 if a[2] > 0.5 else 0
     print(f"\nTrained in {seconds:.1f} s. Accuracy: {accuracy:.2f} % "
           "(the notes: 90 %; logistic regression: 47 %)")
 
@@ -209,14 +208,6 @@ def run(args: argparse.Namespace) -> int:
         print(hint)
     _print_equations(J)
     return 0
-
-
-def _predict(model: Any, X: np.ndarray) -> np.ndarray:
-    """y_prediction = 1 if a[2] > 0.5 else 0, as a (1, m) integer array."""
-    from . import no_grad
-
-    with no_grad():
-        return (model(X).data > 0.5).astype(int)
 
 
 def _write_graph(J: Any, out: Path, written: list, hints: list) -> None:
@@ -250,8 +241,10 @@ def _write_plots(
     except ImportError:
         hints.append(f"(matplotlib is not installed: no plots; {PLOT_HINT} adds them)")
         return
+    from .training import predict
+
     path = plot_decision_boundary(
-        lambda points: _predict(model, points), X, Y, out / "decision_boundary.png",
+        lambda points: predict(model, points), X, Y, out / "decision_boundary.png",
         title=f"Decision Boundary for hidden layer size {hidden}",
     )
     written.append((path, "the flower and the boundary the network learned"))
