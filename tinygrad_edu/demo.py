@@ -139,12 +139,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The demo's options (shared by ``main`` and the ``demo`` subcommand of the CLI)."""
     parser.add_argument("--out", default="tinygrad_edu_out",
                         help="folder for the pictures (default: ./tinygrad_edu_out)")
-    parser.add_argument("--iterations", type=int, default=10_000,
+    parser.add_argument("--iterations", type=_at_least(0), default=10_000,
                         help="gradient-descent iterations (default: 10000, as in the course)")
-    parser.add_argument("--hidden", type=int, default=4,
+    parser.add_argument("--hidden", type=_at_least(1), default=4,
                         help="hidden units n_h (default: 4, as in the course)")
     parser.add_argument("--lr", type=float, default=1.2, help="learning rate α (default: 1.2)")
     return parser
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {value}")
+        return value
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
