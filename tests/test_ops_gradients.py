@@ -313,14 +313,19 @@ def test_concatenate_and_stack_gradients(shape, seed, data):
 
 @numeric_settings(50)
 @given(shape=shapes(min_dims=1, max_dims=2), seed=seeds,
-       reduction=st.sampled_from(["mean", "sum"]), labels=st.sampled_from(["0/1", "soft"]))
+       reduction=st.sampled_from(["mean", "sum"]),
+       labels=st.sampled_from(["0/1", "soft", "all 0", "all 1"]))
 @example(shape=(1, 1), seed=0, reduction="mean", labels="0/1")  # m = 1
+@example(shape=(2, 3), seed=1, reduction="mean", labels="all 0")
+@example(shape=(1, 4), seed=2, reduction="sum", labels="all 1")
 def test_binary_cross_entropy_gradients(shape, seed, reduction, labels):
     rng = np.random.default_rng(seed)
-    if labels == "0/1":
-        Y = rng.integers(0, 2, size=shape).astype(np.float64)
-    else:
-        Y = rng.uniform(0, 1, size=shape)
+    Y = {
+        "0/1": lambda: rng.integers(0, 2, size=shape).astype(np.float64),
+        "soft": lambda: rng.uniform(0, 1, size=shape),
+        "all 0": lambda: np.zeros(shape),
+        "all 1": lambda: np.ones(shape),
+    }[labels]()
     A = rng.uniform(0.05, 0.95, size=shape)
     Z = rng.uniform(-6, 6, size=shape)
     check_gradients(lambda a: binary_cross_entropy(a, Y, reduction), [A], rng)
@@ -362,3 +367,30 @@ def test_relu_and_leaky_relu_slopes_at_zero_are_exact(alpha):
     z.zero_grad()
     abs(z).backward(gradient=np.ones(4))
     assert z.grad.tolist() == [0.0, 0.0, 1.0, -1.0]  # sign(0) = 0
+
+
+@given(z=hnp.arrays(np.float64, shapes(min_dims=2, max_dims=2),
+                    elements=st.floats(-1000, 1000)), seed=seeds)
+@example(z=np.array([[0.0, 40.0, -40.0, 1000.0, -1000.0]]), seed=0)  # Z exactly 0, saturated
+def test_cross_entropy_on_logits_is_finite_and_its_rule_is_exactly_A_minus_Y(z, seed):
+    """dZ = (σ(Z) − Y) / m (F1.3 with the 1/m of the mean), even where σ rounds to 0 or 1."""
+    Y = np.random.default_rng(seed).integers(0, 2, size=z.shape).astype(np.float64)
+    Z = Tensor(z, requires_grad=True)
+    J = binary_cross_entropy_with_logits(Z, Y)
+    m = z.shape[-1]
+    expected_J = np.sum(np.logaddexp(0.0, z) - Y * z) / m  # -[Y log σ(Z) + (1−Y) log(1−σ(Z))]
+    np.testing.assert_allclose(J.data, expected_J, rtol=1e-12, atol=1e-300)
+    J.backward()
+    A = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+    np.testing.assert_allclose(Z.grad, (A - Y) / m, rtol=1e-12, atol=1e-300)
+
+
+def test_cross_entropy_on_probabilities_exactly_0_or_1_is_never_nan():
+    """log is floored at -100 and A(1−A) at 1e-12 in the rule (PyTorch's rules)."""
+    A = Tensor([[0.0, 1.0, 0.0, 1.0]], requires_grad=True)
+    J = binary_cross_entropy(A, np.array([[0.0, 1.0, 1.0, 0.0]]), reduction="sum")
+    assert J.item() == pytest.approx(200.0)
+    J.backward()
+    assert np.all(np.isfinite(A.grad))
+    np.testing.assert_array_equal(A.grad[0, :2], [0.0, 0.0])
+    assert A.grad[0, 2] < 0 < A.grad[0, 3]
