@@ -108,7 +108,7 @@ print(f"Accuracy of logistic regression on the flower: {flower_accuracy:.2f} % "
 
 # %%
 if pyplot() is not None:
-    step = 0.05 if SMOKE else 0.01
+    step = 0.05 if SMOKE else 0.02
     print("wrote", plot_costs({"two clusters": costs, "flower": flower_costs},
                               OUT / "cost.png", "Logistic regression: cost J per iteration"))
     print("wrote", plot_decision_boundary(lambda P: predict(w_f, b_f, P), X_flower, Y_flower,

@@ -25,7 +25,7 @@ from tinygrad_edu.demo import draw_decision_boundary, plot_costs, plot_decision_
 from tinygrad_edu.nn import functional as F
 
 OUT = output_dir("02_planar_flower")
-STEP = 0.05 if SMOKE else 0.01  # grid spacing of the decision-boundary plots
+STEP = 0.05 if SMOKE else 0.02  # grid spacing of the decision-boundary plots
 
 # %% [markdown]
 # ## 2 - Dataset
