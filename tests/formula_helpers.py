@@ -73,8 +73,17 @@ example_counts = st.integers(min_value=1, max_value=8)
 depths = st.integers(min_value=1, max_value=4)  # number of layers L (hidden layers + output)
 label_kinds = st.sampled_from(["random", "zeros", "ones"])
 
-NETWORK_SETTINGS = settings(max_examples=40, deadline=None)  # network-level tests
-OP_SETTINGS = settings(max_examples=60, deadline=None)  # single ops, cheap
+
+def _examples(usual: int) -> int:
+    """``usual``, or more when the loaded hypothesis profile asks for more than its default
+    100 (``TINYGRAD_EDU_HYPOTHESIS_PROFILE=thorough``: 1000). Other settings, such as the
+    ``ci`` profile's derandomize, are inherited from the profile."""
+    asked = settings.default.max_examples
+    return asked if asked > 100 else usual
+
+
+NETWORK_SETTINGS = settings(max_examples=_examples(40), deadline=None)  # network-level tests
+OP_SETTINGS = settings(max_examples=_examples(60), deadline=None)  # single ops, cheap
 
 
 def pinned_edge_cases(**base):
