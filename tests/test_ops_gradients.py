@@ -326,7 +326,7 @@ def test_binary_cross_entropy_gradients(shape, seed, reduction, labels):
         "all 0": lambda: np.zeros(shape),
         "all 1": lambda: np.ones(shape),
     }[labels]()
-    A = rng.uniform(0.05, 0.95, size=shape)
+    A = rng.uniform(0.2, 0.8, size=shape)  # the third derivative ~ 1/A³ stays small
     Z = rng.uniform(-6, 6, size=shape)
     check_gradients(lambda a: binary_cross_entropy(a, Y, reduction), [A], rng)
     check_gradients(lambda z: binary_cross_entropy_with_logits(z, Y, reduction), [Z], rng)
