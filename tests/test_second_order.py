@@ -20,7 +20,7 @@ from strategies import (
     shapes,
 )
 
-from tinygrad_edu import Tensor, concatenate, grad
+from tinygrad_edu import Tensor, concatenate, grad, stack
 from tinygrad_edu.functions import binary_cross_entropy, binary_cross_entropy_with_logits
 
 
@@ -102,6 +102,8 @@ SECOND_ORDER = {
                 lambda r, s: r.normal(size=s) * 0.5),
     "matmul": (lambda x: (x.reshape(-1, 1) @ x.reshape(1, -1)).tanh(),
                lambda r, s: r.normal(size=s)),
+    "matmul_vectors_and_stacks": (lambda x: _vectors_and_stacks(x.reshape(-1)),
+                                  lambda r, s: r.normal(size=s) * 0.7),
     "mean_max": (lambda x: (x * x).mean(axis=-1, keepdims=True) * x.max(),
                  lambda r, s: r.normal(size=s)),
     "concatenate": (lambda x: concatenate([x * x, x.exp()], axis=0),
@@ -117,6 +119,13 @@ SECOND_ORDER = {
     "bce_logits": (lambda x: binary_cross_entropy_with_logits(x * x, np.ones(x.shape)),
                    lambda r, s: r.normal(size=s)),
 }
+
+
+def _vectors_and_stacks(v):
+    """1-D @ 2-D, 2-D @ 1-D, 1-D @ 1-D and a stack of matrices @ a vector, all built from v."""
+    M = (v.reshape(-1, 1) * v.reshape(1, -1)).tanh()
+    stacked = stack([M, M * M]) @ v  # (2, n, n) @ (n,) -> (2, n)
+    return concatenate([(v @ M).tanh(), M @ v, (v @ v).reshape(1), stacked.reshape(-1)])
 
 
 @numeric_settings(80)
