@@ -20,6 +20,7 @@ from formula_helpers import (
     example_counts,
     hidden_activations,
     label_kinds,
+    labels_for,
     make_case,
     numpy_forward,
     parameter_names,
@@ -29,6 +30,9 @@ from formula_helpers import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.functions import binary_cross_entropy_with_logits
 
 
 def course_backprop(case: NetCase) -> dict:
@@ -157,3 +161,16 @@ def test_F3_6_summed_cost_gives_m_times_the_mean_cost_gradient(seed, n0, n1, n2,
 @two_layer_property
 def test_F3_7_backprop_reaches_the_input_X(seed, n0, n1, n2, m, labels, hidden):
     check_F3_7(two_layer_case(seed, n0, n1, n2, m, labels, hidden))
+
+
+@NETWORK_SETTINGS
+@given(seed=seeds, n2=st.integers(1, 3), m=example_counts, labels=label_kinds)
+@pinned_edge_cases(seed=0, n2=1, m=4, labels="random")
+def test_F3_2_on_logits_dZ2_is_A2_minus_Y_even_when_saturated(seed, n2, m, labels):
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-700.0, 700.0, size=(n2, m))  # σ(z) rounds to 0 or 1 beyond |z| ≈ 37
+    Y = labels_for(rng, (n2, m), labels)
+    Z2 = Tensor(z, requires_grad=True, name="Z2")
+    binary_cross_entropy_with_logits(Z2, Y).backward()
+    A2 = 1.0 / (1.0 + np.exp(-z))
+    assert_tier1(m * Z2.grad, A2 - Y, "m * Z2.grad vs A2 - Y (cost on the logits)")
