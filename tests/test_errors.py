@@ -166,3 +166,9 @@ def test_cross_entropy_refuses_labels_of_another_shape_and_labels_that_require_g
 def test_swapaxes_with_an_axis_out_of_range_names_the_tensor():
     with pytest.raises(ShapeError, match=r"A1 \(2, 3\) has 2 axes"):
         Tensor(np.ones((2, 3)), name="A1").swapaxes(0, 5)
+
+
+def test_a_value_error_that_is_not_about_shapes_is_not_called_a_broadcast_error():
+    with pytest.raises(ValueError, match="negative integer powers") as info:
+        Tensor(np.array([2, 3])) ** Tensor(np.array([-1, 2]))
+    assert not isinstance(info.value, ShapeError)

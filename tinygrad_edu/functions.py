@@ -85,7 +85,11 @@ def _binary(cls: type, x: Any, y: Any) -> Tensor:
     try:
         data = cls.forward(x.data, y.data)
     except ValueError:
-        raise ShapeError(_broadcast_message(cls.name, x, y)) from None
+        try:
+            np.broadcast_shapes(x.shape, y.shape)
+        except ValueError:
+            raise ShapeError(_broadcast_message(cls.name, x, y)) from None
+        raise  # the shapes fit: numpy's own complaint (e.g. integers to negative powers)
     if (x.requires_grad or y.requires_grad) and MODE.grad:
         return make_result(data, cls((x, y)))
     return make_result(data, None)
