@@ -22,6 +22,7 @@ Semantics (also in the README):
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -186,8 +187,6 @@ def topological_order(roots: Tensor | Iterable[Tensor], only_requires_grad: bool
 
 def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient that starts backward at ``root``: 1 for a scalar, else the user's array."""
-    from .tensor import Tensor
-
     if gradient is None:
         if root.data.size != 1:
             raise BackwardError(
@@ -196,7 +195,7 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
                 "scalar first (J = loss.mean() or .sum()), or pass gradient=an array of "
                 f"shape {root.shape} (the upstream dJ/d{root.name or 'output'})."
             )
-        if not np.all(np.isfinite(root.data)):
+        if not math.isfinite(root.data.item()):  # one value: no array-wide check needed
             raise BackwardError(
                 f"backward() from {describe(root)} whose value is {root.data.item()}: the "
                 "forward pass already produced nan/inf, so every gradient would be nan. Run the "
@@ -204,7 +203,7 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
             )
         seed = np.ones(root.shape, dtype=root.data.dtype)
     else:
-        values = gradient.data if isinstance(gradient, Tensor) else gradient
+        values = gradient.data if hasattr(gradient, "_ctx") else gradient  # a Tensor's values
         seed = np.array(values, dtype=root.data.dtype, copy=True)  # never alias the caller's
         if seed.shape != root.shape:
             raise ShapeError(
@@ -213,6 +212,8 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
                 "of the cost with respect to that tensor)."
             )
     if create_graph:
+        from .tensor import Tensor
+
         return Tensor(seed)
     return seed
 
