@@ -172,7 +172,10 @@ def topological_order(roots: Tensor | Iterable[Tensor], only_requires_grad: bool
                 if parent not in visited and (parent.requires_grad or not only_requires_grad):
                     visited.add(parent)
                     ctx = parent._ctx
-                    stack.append((parent, iter(ctx.parents) if ctx is not None else iter(())))
+                    if ctx is None:  # a leaf has no inputs: it is done at once
+                        order.append(parent)
+                        continue
+                    stack.append((parent, iter(ctx.parents)))
                     break
             else:
                 stack.pop()
@@ -254,7 +257,11 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
             continue
         ctx = node._ctx
         if keep is None:
-            _store_grad(node, g, ctx is None, shared)
+            if ctx is not None and node.grad is None:  # an intermediate's first gradient
+                node.grad = g
+                shared.add(id(g))
+            else:  # accumulation, or a leaf (which must get an array of its own)
+                _store_grad(node, g, ctx is None, shared)
         elif node in keep:
             found[node] = g
         if ctx is None:
