@@ -82,7 +82,7 @@ seeds = [0] if SMOKE else [0, 1, 2]
 steps = iterations(1500, 20)
 histories = {}
 print(f"\n{'network':<24}{'layer_dims':<18}{'parameters':>10}  accuracy % per seed"
-      "     final cost per seed")
+      "      final cost per seed")
 for label, dims in shapes.items():
     accuracies, final_costs = [], []
     for seed in seeds:
@@ -93,7 +93,7 @@ for label, dims in shapes.items():
         final_costs.append(costs[-1])
         histories.setdefault(label, costs)
     print(f"{label:<24}{dims!s:<18}{net.num_parameters():>10}  "
-          f"{', '.join(f'{a:6.2f}' for a in accuracies):<23}"
+          f"{', '.join(f'{a:6.2f}' for a in accuracies):<24}"
           f"{', '.join(f'{c:.1e}' for c in final_costs)}")
 
 # %% [markdown]
