@@ -91,3 +91,14 @@ def test_demo_rejects_a_bad_option(capsys):
         demo.main(["--iterations", "many"])
     assert raised.value.code == 2
     assert "--iterations" in capsys.readouterr().err
+
+
+def test_importing_the_demo_and_the_cli_loads_no_plotting_library():
+    code = (
+        "import sys, tinygrad_edu.demo, tinygrad_edu.cli; "
+        "print(sorted(m for m in ('matplotlib', 'graphviz') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
