@@ -84,7 +84,7 @@ def time_blocks(workload, systems: list[str], blocks: int) -> dict:
                 times[system].append(us)
         print(f"  {workload.name:7s} block {block}/{blocks} "
               + " ".join(f"{s}={times[s][-1]:.0f}µs" for s in systems if times[s]), flush=True)
-    return {s: statistics.median(v) for s, v in times.items()}
+    return {s: (statistics.median(v), min(v), max(v)) for s, v in times.items()}
 
 
 def peak_memory(workload, systems: list[str]) -> dict:
@@ -162,17 +162,17 @@ def write_results(info: dict, rows: dict, systems: list[str], skipped: list[str]
         "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- skipped (not installed): {', '.join(skipped) or 'none'}",
         "",
-        "| workload | system | µs / iteration | ratio to numpy | target | peak memory / iteration"
-        " | memory ratio | cost at checkpoint (iteration) |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| workload | system | µs / iteration | blocks min–max | ratio to numpy | target "
+        "| peak memory / iteration | memory ratio | cost at checkpoint (iteration) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, row in rows.items():
-        base_time = row["times"]["numpy"]
+        base_time = row["times"]["numpy"][0]
         base_peak = row["peaks"].get("numpy")
         for system in systems:
             if system not in row["times"]:
                 continue
-            us = row["times"][system]
+            us, fastest, slowest = row["times"][system]
             target = f"≤ {TARGETS[name]}×" if system == "tinygrad_edu" else ""
             if system == "tinygrad_edu" and name == "mlp":
                 target += f", memory ≤ {MEMORY_TARGET}×"
@@ -181,7 +181,8 @@ def write_results(info: dict, rows: dict, systems: list[str], skipped: list[str]
             peak_ratio = f"{peak / base_peak:.2f}×" if peak is not None and base_peak else ""
             n, cost, _ = row["costs"][system]
             lines.append(
-                f"| {name} | {system} | {us:,.1f} | {us / base_time:,.2f}× | {target} | "
+                f"| {name} | {system} | {us:,.1f} | {fastest:,.0f}–{slowest:,.0f} | "
+                f"{us / base_time:,.2f}× | {target} | "
                 f"{peak_text} | {peak_ratio} | {cost:.10f} ({n}) |"
             )
     lines += [
