@@ -99,7 +99,7 @@ _OP_SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^k", "matmul": "@",
     "maximum": "max", "minimum": "min", "exp": "exp", "log": "log", "sqrt": "√", "abs": "|x|",
     "sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu", "clip": "clip",
-    "sum": "Σ", "mean": "mean", "max": "max", "min": "min", "transpose": "ᵀ",
+    "sum": "Σ", "mean": "mean", "max": "max", "min": "min",
     "binary_cross_entropy": "cross-entropy", "binary_cross_entropy_with_logits":
     "cross-entropy (logits)",
 }
@@ -160,28 +160,41 @@ def role_of(t: Tensor, root: Tensor) -> str:
     return "constant"
 
 
-def _short_name(t: Tensor) -> str | None:
-    """How a tensor is called inside another's label: its name, or a one-element constant."""
+def _expression(t: Tensor, depth: int = 3) -> str | None:
+    """A short formula for a tensor from its named inputs (``W1 @ X``, ``σ(wᵀ @ X)``), looking
+    at most ``depth`` unnamed ops deep; None when there is none under 25 characters."""
     if t.name:
         return t.name
-    if t._ctx is None and t.data.size == 1:
-        return _number(t.data.item())
-    return None
+    if t._ctx is None:
+        return _number(t.data.item()) if t.data.size == 1 else None
+    op, parents = t._ctx.name, t._ctx.parents
+    if depth == 0 or op == "getitem" or len(parents) > 2:
+        return None
+    names, wrapped = [], []  # wrapped: in parentheses when the input is itself a + b, ...
+    for p in parents:
+        name = _expression(p, depth - 1)
+        if name is None:
+            return None
+        names.append(name)
+        compound = not p.name and p._ctx is not None and p._ctx.name in _INFIX
+        wrapped.append(f"({name})" if compound else name)
+    if len(names) == 2:
+        text = f"{wrapped[0]} {_INFIX[op]} {wrapped[1]}" if op in _INFIX else None
+    elif op == "transpose":
+        text = f"{wrapped[0]}ᵀ"
+    else:
+        text = f"{_OP_SYMBOLS.get(op, op)}({names[0]})"
+    return text if text is not None and len(text) <= 24 else None
 
 
 def _readable_name(t: Tensor) -> str:
-    """A name for an unnamed tensor: ``W1 @ X``, ``σ(Z)`` from named parents, else the op."""
+    """A name for an unnamed tensor: a formula of named inputs (``W1 @ X``), else the op."""
+    expression = _expression(t)
+    if expression is not None:
+        return expression
     if t._ctx is None:
-        return _short_name(t) or ("constant" if t.data.size <= 1 else "input")
-    op, parents = t._ctx.name, t._ctx.parents
-    names = [_short_name(p) for p in parents]
-    if all(names) and len(names) == 2 and op in _INFIX:
-        text = f"{names[0]} {_INFIX[op]} {names[1]}"
-    elif all(names) and len(names) == 1 and op != "getitem":
-        text = f"{names[0]}ᵀ" if op == "transpose" else f"{_OP_SYMBOLS.get(op, op)}({names[0]})"
-    else:
-        text = op
-    return text if len(text) <= 24 else op
+        return "constant" if t.data.size <= 1 else "input"
+    return t._ctx.name
 
 
 def _array_lines(values: np.ndarray) -> list[str]:
@@ -368,7 +381,7 @@ def to_dot(
     out.extend(edges)
     if legend:
         roles = [r for r in ROLES if any(role_of(t, root) == r for t in drawn)]
-        out.append(f"\tlegend [label={_legend(roles)}]\n")
+        out.append(f"\tlegend [label={_legend(roles, bool(collapsed))}]\n")
     out.append("}\n")
     return "".join(out)
 
@@ -385,10 +398,12 @@ def _layer_box(l: int, members: list, root: Tensor) -> str:
             f'BGCOLOR="{ROLES[role][0]}">{"".join(rows)}</TABLE>>')
 
 
-def _legend(roles: list) -> str:
+def _legend(roles: list, collapsed: bool) -> str:
     rows = ['<TR><TD COLSPAN="2"><FONT POINT-SIZE="9"><B>legend</B></FONT></TD></TR>']
-    for role in roles:
-        colour, text = ROLES[role]
+    entries = [ROLES[role] for role in roles]
+    if collapsed:
+        entries.append((ROLES["intermediate"][0], "layer l: W, b, Z, A of one layer"))
+    for colour, text in entries:
         rows.append(f'<TR><TD BGCOLOR="{colour}" WIDTH="14"> </TD>'
                     f'<TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(text)}</FONT></TD></TR>')
     rows.append('<TR><TD COLSPAN="2"><FONT POINT-SIZE="9">ellipse: an op; edge label: '
@@ -405,8 +420,8 @@ def _too_large_message(n_nodes: int, n_tensors: int, max_nodes: int, layered: li
         advice += (f", or collapse_layers=True to draw one box per layer (this graph has "
                    f"{len(layered)} layers)")
     return (f"viz: the graph has {n_nodes} nodes ({n_tensors} tensors and their ops), more than "
-            f"max_nodes={max_nodes}: {advice}. A picture of a smaller batch or fewer layers "
-            "shows the same structure.")
+            f"max_nodes={max_nodes}: {advice}. The same model with fewer layers (or a loop run "
+            "for fewer steps) shows the same structure in a smaller picture.")
 
 
 def draw(
