@@ -34,7 +34,7 @@ COLOUR = {role: colour for role, (colour, _) in viz.ROLES.items()}
 # ---------------------------------------------------------------------------------------------
 
 NODE = re.compile(r"^\s*(\w+) \[label=(.*)\]$")
-EDGE = re.compile(r'^\s*(\w+) -> (\w+)(?: \[label="(.*)"\])?$')
+EDGE = re.compile(r'^\s*(\w+) -> (\w+)(?: \[(?:label="(.*)")? ?(minlen=2)?\])?$')
 CLUSTER = re.compile(r"^\s*subgraph (cluster_\w+) \{$")
 
 

@@ -256,6 +256,10 @@ def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
             f'BGCOLOR="{colour}">{"".join(rows)}</TABLE>>')
 
 
+def _attributes(attrs: list[str]) -> str:
+    return f" [{' '.join(attrs)}]" if attrs else ""
+
+
 def _quote(text: str) -> str:
     """A DOT double-quoted string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -359,9 +363,11 @@ def to_dot(
         for p in ctx.parents:  # one edge per argument: a + a has two
             broadcast = (ctx.name in _ELEMENTWISE_BINARY and p.shape != t.shape
                          and not (p._ctx is None and not p.name and p.data.size == 1))
-            attrs = f" [label={_quote(f' {_shape(p.shape)} → {_shape(t.shape)} ')}]" \
-                if broadcast else ""
-            edges.append(f"\t{node_of(p)} -> f{i}{attrs}\n")
+            attrs = [f"label={_quote(f' {_shape(p.shape)} → {_shape(t.shape)} ')}"] \
+                if broadcast else []
+            if layer.get(p) is not None and layer.get(t) not in (None, layer.get(p)):
+                attrs.append("minlen=2")  # A1 and W2 on different ranks: layers side by side
+            edges.append(f"\t{node_of(p)} -> f{i}{_attributes(attrs)}\n")
         edges.append(f"\tf{i} -> t{i}\n")
     for l in sorted(collapsed):
         members = [t for t in order if layer.get(t) == l]
