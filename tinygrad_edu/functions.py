@@ -158,6 +158,8 @@ def scatter(g: Array, index: Any, shape: tuple) -> Array:
     """Zeros of ``shape`` with ``g`` added at ``index`` (the backward of indexing)."""
     if type(g) is Tensor:
         return ScatterAdd.apply(g, index, shape)
+    if not isinstance(g, np.ndarray | np.generic):
+        return g.scatter(index, shape)  # a symbolic gradient (explain.Sym)
     return ScatterAdd.forward(g, index, shape)
 
 
