@@ -22,6 +22,7 @@ from .errors import (
     TinygradEduError,
     TrainingDivergedError,
 )
+from .explain import explain
 from .functions import concatenate, maximum, minimum, stack
 from .gradcheck import GradcheckResult, gradcheck, relative_difference
 from .tensor import Tensor
@@ -43,6 +44,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "errors",
+    "explain",
     "grad",
     "gradcheck",
     "is_grad_enabled",

@@ -550,7 +550,7 @@ def _fmt(s: Sym, notation: str, notes: dict) -> tuple[str, int]:
     if op == "transpose":
         inner, ip = _fmt(args[0], notation, notes)
         if s.ndim == 2 or s.attrs == tuple(reversed(range(s.ndim))):
-            wrapped = inner if ip >= 5 else f"({inner})"
+            wrapped = inner if ip == _ATOM else f"({inner})"
             return (f"{wrapped}ᵀ", 5) if course else (f"{wrapped}.T", _ATOM)
         return f"np.transpose({inner}, {s.attrs})", _ATOM
     if op == "sum":
@@ -897,7 +897,7 @@ def _forward_formula(t: Tensor, parents: list) -> Sym:
     if name == "sigmoid":
         return _display("sigmoid", parents, t.shape)
     extra = tuple(f"{k}={v!r}" for k, v in sorted(ctx.attributes().items())
-                  if k not in ("m", "kept_shape", "sizes") and v is not None)
+                  if k not in ("m", "kept_shape", "sizes") and v is not None and v is not False)
     return _display("call", parents, t.shape, (name, extra))
 
 
@@ -1033,7 +1033,9 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
             eq = equations[node]
             eq.expr = g
             _finish(eq, notation)
-            g = eq.expr if _is_gradient_var(eq.expr) else eq.symbol  # d(W1 @ X) = dZ1
+            g = eq.symbol
+            if _is_gradient_var(eq.expr) and (eq.expr.source.target.name or not node.name):
+                g = eq.expr  # d(W1 @ X) = dZ1: the next lines use dZ1
             result.equations.append(eq)
         ctx = node._ctx
         if ctx is None:
@@ -1049,7 +1051,18 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
             previous = incoming.get(parent)
             incoming[parent] = part if previous is None else previous + part
     result.equations = _reading_order(tensor, result.equations)
+    result.definitions = _used(result.definitions, [eq.text for eq in result.equations])
     return result
+
+
+def _used(definitions: list, texts: list) -> list:
+    """The ``T<k> = ...`` lines the equations need (directly or through another one)."""
+    needed = set(re.findall(r"\bT\d+\b", " ".join(texts)))
+    for line in reversed(definitions):  # a definition uses only earlier T's
+        label, _, formula = line.partition(" = ")
+        if label in needed:
+            needed.update(re.findall(r"\bT\d+\b", formula))
+    return [line for line in definitions if line.partition(" = ")[0] in needed]
 
 
 def _reading_order(root: Tensor, equations: list) -> list:
