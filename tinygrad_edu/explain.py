@@ -328,13 +328,20 @@ def _as_sym(x: Any) -> Sym:
     return x if isinstance(x, Sym) else Sym.const(x)
 
 
+_STAND_INS: dict = {}
+
+
 def _stand_in(s: Sym) -> Any:
-    """A cheap value of the right shape and dtype, to let numpy work out a result's shape."""
+    """A cheap value of the right shape and dtype (ones, no memory: a broadcast view), to let
+    numpy work out a result's shape and dtype."""
     if s.op == "const":
         return s.attrs
     if s.weak:
         return s.dtype.type(1).item()
-    return np.broadcast_to(np.ones((), dtype=s.dtype), s.shape)
+    found = _STAND_INS.get((s.shape, s.dtype))
+    if found is None:
+        found = _STAND_INS[s.shape, s.dtype] = np.broadcast_to(np.ones((), s.dtype), s.shape)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -761,6 +768,8 @@ class Equation:
         self.course: Sym | None = None
         self.reduced: Sym = self.expr  # the form inlined into the next lines' simplification
         self.notes: list[str] = []
+        self.rule_text = ""  # the expression the rule computes, as printed
+        self.course_text = ""  # the course's form, as printed ("" when none was recognised)
         self.text = ""
         self.symbol = Sym.var(name, self, target.shape, target.dtype)
 
@@ -836,12 +845,15 @@ class Explanation:
         return self._expanded[eq]
 
     def lines(self) -> list[str]:
-        width = max((len(eq.text.split("  = ")[0]) for eq in self.equations
-                     if eq.course is not None), default=0)
+        """The printed lines: the equations (the course's forms aligned in a column), the
+        ``where T<k> = ...`` definitions and the footnotes."""
+        width = max((len(eq.name) + 3 + len(eq.rule_text) for eq in self.equations
+                     if eq.course_text), default=0)
         out = []
         for eq in self.equations:
-            first, _, second = eq.text.partition("  = ")
-            out.append(f"{first.ljust(min(width, 48))}  = {second}" if second else first)
+            first = f"{eq.name} = {eq.rule_text}"
+            out.append(f"{first.ljust(min(width, 48))}  = {eq.course_text}"
+                       if eq.course_text else first)
         out += [f"where {d}" for d in self.definitions]
         notes = dict.fromkeys(note for eq in self.equations for note in eq.notes)
         out += list(notes)
@@ -856,15 +868,14 @@ class Explanation:
     def _repr_html_(self) -> str:
         rows = []
         for eq in self.equations:
-            first, _, second = eq.text.partition(" = ")
-            engine, _, course = second.partition("  = ")
-            cells = [first, engine, f"= {course}" if course else "", str(eq.shape)]
+            course = f"= {eq.course_text}" if eq.course_text else ""
+            cells = [eq.name, f"= {eq.rule_text}", course, str(eq.shape)]
             rows.append("<tr>" + "".join(
                 f"<td style='text-align:left;font-family:monospace'>{html.escape(c)}</td>"
                 for c in cells) + "</tr>")
         extra = "".join(f"<div style='font-family:monospace'>{html.escape(line)}</div>"
                         for line in self.lines()[len(self.equations):])
-        return ("<table><tr><th>gradient</th><th>= (the engine's rule)</th>"
+        return ("<table><tr><th>gradient</th><th>(the engine's rule)</th>"
                 "<th>(the course's form)</th><th>shape</th></tr>" + "".join(rows) +
                 "</table>" + extra)
 
@@ -1125,6 +1136,6 @@ def _finish(eq: Equation, notation: str) -> None:
         text += "¹"
         eq.notes.append(f"¹ the engine floors {floored} at {floor} (PyTorch's rule) so that "
                         f"{eq.name} is never inf")
-    eq.text = f"{eq.name} = {text}"
-    if eq.course is not None:
-        eq.text += f"  = {_fmt(eq.course, notation, {})[0]}"
+    eq.rule_text = text
+    eq.course_text = _fmt(eq.course, notation, {})[0] if eq.course is not None else ""
+    eq.text = f"{eq.name} = {text}" + (f"  = {eq.course_text}" if eq.course_text else "")
