@@ -133,7 +133,9 @@ def test_mse_loss_refuses_mismatched_shapes_and_bad_reduction():
         F.mse_loss(np.zeros((1, 3)), np.zeros((1, 3)), reduction="avg")
 
 
-@given(seed=seeds, lam=st.floats(0.0, 10.0))
+# λ is 0 or a normal float: a subnormal λ·W loses the last digits to gradual underflow, which
+# is floating point, not the rule under test.
+@given(seed=seeds, lam=st.just(0.0) | st.floats(1e-100, 10.0))
 @NUMERIC
 def test_l2_penalty_covers_weights_only_and_its_gradient_is_lambda_W(seed, lam):
     """F5.1 / F5.5: λ/2 Σ W² over the weights; ∂/∂W = λ W; biases are not decayed."""
