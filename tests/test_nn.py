@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu import ShapeError, Tensor, nn, no_grad
+from tinygrad_edu import DtypeError, ShapeError, Tensor, nn, no_grad
+from tinygrad_edu.errors import StateDictError
 
 NUMERIC = settings(max_examples=40, deadline=None)
 seeds = st.integers(0, 2**32 - 1)
@@ -446,3 +447,114 @@ def test_save_then_load_is_bit_for_bit(dims, seed):
     X = rng.normal(size=(dims[0], 3))
     with no_grad():
         assert model(X).data.tobytes() == other(X).data.tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input a learner gives: named in the course's notation, never a bare numpy error
+# ---------------------------------------------------------------------------------------------
+
+
+def _input_of(A):
+    """The leaf a Dense layer multiplied by W: A = g(W @ X + b) -> X."""
+    Z = A._ctx.parents[0] if A._ctx.name != "add" else A
+    return Z._ctx.parents[0]._ctx.parents[1]
+
+
+def test_a_numpy_input_is_named_x_or_a_prev_like_the_notes():
+    model = nn.deep_network([2, 3, 1], hidden="tanh", seed=0)
+    X = np.ones((2, 5))
+    assert _input_of(model[0](X)).name == "X"
+    assert _input_of(model[1](np.ones((3, 5)))).name == "A1"  # layer 2 gets A[1]
+    with pytest.raises(ShapeError, match=r"Dense layer 1 got X \(5,\), a rank-1 array"):
+        model(np.ones(5))
+    mine = Tensor(np.ones((2, 5)))  # a user's own Tensor is not renamed
+    model(mine)
+    assert mine.name is None
+
+
+def test_dense_refuses_input_that_is_not_real_numbers(recwarn):
+    layer = nn.Dense(2, 1, seed=0, layer=1)
+    with pytest.raises(DtypeError, match=r"Dense layer 1 got input of dtype <U1"):
+        layer(np.array([["a"], ["b"]]))
+    with pytest.raises(DtypeError, match=r"complex128"):
+        layer(np.array([[1j], [2.0]]))
+    with pytest.raises(DtypeError, match=r"object"):
+        layer([[1.0], [None]])
+    with pytest.raises(ShapeError, match=r"rows have different lengths"):
+        layer([[1.0, 2.0], [3.0]])
+    assert not [w for w in recwarn if "Complex" in type(w.message).__name__]
+    assert layer([[1], [2]]).dtype == np.float64  # ints and bools are numbers
+
+
+def test_load_state_dict_refuses_values_the_model_cannot_hold_and_changes_nothing():
+    model = nn.deep_network([2, 3, 1], seed=0)
+    before = model.state_dict()
+    state = model.state_dict()
+    with pytest.raises(TypeError, match="expected a dict"):
+        model.load_state_dict([1, 2])
+    with pytest.raises(DtypeError, match="W1 holds complex128"):
+        model.load_state_dict({**state, "W1": state["W1"] + 1j})
+    with pytest.raises(DtypeError, match="W1 holds <U"):
+        model.load_state_dict({**state, "W1": np.full((3, 2), "a")})
+    with pytest.raises(ValueError, match=r"b2 \(1, 1\) holds 1 nan/inf.*diverged"):
+        model.load_state_dict({**state, "W1": state["W1"] * 2, "b2": np.full((1, 1), np.nan)})
+    with pytest.raises(StateDictError) as raised:
+        model.load_state_dict({**state, "W3": np.zeros(1)})
+    assert isinstance(raised.value, KeyError)
+    assert str(raised.value).startswith("load_state_dict into Sequential: unexpected ['W3']")
+    for name, value in model.state_dict().items():
+        assert value.tobytes() == before[name].tobytes()
+
+
+def test_float64_values_load_into_a_float32_model_only_without_rounding():
+    model32 = nn.Sequential(nn.Dense(2, 3, seed=0, dtype=np.float32))
+    exact = {k: v.astype(np.float64) for k, v in model32.state_dict().items()}
+    model32.load_state_dict(exact)  # float32 values written as float64: nothing lost
+    rounded = {k: v + 1e-12 for k, v in exact.items()}
+    with pytest.raises(DtypeError, match="would round"):
+        model32.load_state_dict(rounded)
+    model64 = nn.Sequential(nn.Dense(2, 3, seed=0))
+    model64.load_state_dict(model32.state_dict())  # float32 into float64 is exact
+    assert model64[0].W.dtype == np.float64
+
+
+def test_save_returns_the_path_and_an_interrupted_save_keeps_the_earlier_file(
+        tmp_path, monkeypatch):
+    model = nn.deep_network([2, 3, 1], seed=0)
+    assert model.save(tmp_path / "model") == tmp_path / "model.npz"
+    good = (tmp_path / "model.npz").read_bytes()
+    trained = nn.deep_network([2, 3, 1], seed=1)
+
+    def crash(file, **arrays):
+        file.write(b"PK half an archive")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(KeyboardInterrupt):
+        trained.save(tmp_path / "model.npz")
+    monkeypatch.undo()
+    assert (tmp_path / "model.npz").read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # no temporary left
+    with pytest.raises(FileNotFoundError, match=r"folder .*missing.* does not exist"):
+        model.save(tmp_path / "missing" / "model.npz")
+
+
+def test_load_says_which_files_it_cannot_read(tmp_path):
+    model = nn.deep_network([2, 3, 1], seed=0)
+    with pytest.raises(FileNotFoundError, match=r"no file .*nope"):
+        model.load(tmp_path / "nope")
+    (tmp_path / "notes.npz").write_text("hello")
+    with pytest.raises(ValueError, match=r"not a file written by Module\.save"):
+        model.load(tmp_path / "notes.npz")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(ValueError, match=r"not a file written by Module\.save"):
+        model.load(tmp_path / "one.npy")
+
+
+def test_sequential_needs_a_layer_and_seeds_are_in_numpys_range():
+    with pytest.raises(ValueError, match="at least one layer"):
+        nn.Sequential()
+    with pytest.raises(ValueError, match=r"0 to 2\*\*32 - 1.*-1"):
+        nn.Dense(2, 3, seed=-1)
+    with pytest.raises(ValueError, match=r"0 to 2\*\*32 - 1"):
+        nn.init.course(2, 3, 2**32)

@@ -34,7 +34,29 @@ class GradcheckError(TinygradEduError, AssertionError):
 
 
 class TrainingDivergedError(TinygradEduError, FloatingPointError):
-    """The cost became nan or inf during training (usually a learning rate that is too large)."""
+    """The cost became nan or inf during training (usually a learning rate that is too large).
+
+    ``iteration`` is where it happened and ``costs`` the finite costs recorded before it, so
+    the history of the run is not lost with the exception.
+    """
+
+    def __init__(self, message: str, iteration: int | None = None,
+                 costs: list[float] | None = None) -> None:
+        super().__init__(message)
+        self.iteration = iteration
+        self.costs = list(costs) if costs is not None else []
+
+
+class DataError(TinygradEduError, ValueError):
+    """Training data that cannot be learned from: nan/inf values, no examples, labels that
+    the cost cannot take (cross-entropy needs labels in [0, 1])."""
+
+
+class StateDictError(TinygradEduError, KeyError):
+    """A state dict (or a saved ``.npz``) whose names do not match the model's parameters."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
 
 
 def describe(tensor: object) -> str:

@@ -45,6 +45,10 @@ def random_state(seed: RandomSource) -> Any:
     if isinstance(seed, np.random.Generator | np.random.RandomState):
         return seed
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        if not 0 <= seed < 2**32:
+            raise ValueError(
+                f"seed must be an int from 0 to 2**32 - 1 (numpy's legacy seeds), not {seed}"
+            )
         return np.random.RandomState(int(seed))
     raise TypeError(
         f"seed must be None (numpy's global stream), an int, a np.random.Generator or a "

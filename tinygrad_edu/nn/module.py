@@ -18,12 +18,15 @@ mode (no dropout, no batch norm): calling a module is always the same computatio
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError, describe
+from ..errors import DtypeError, ShapeError, StateDictError, describe
 from ..tensor import Tensor, _as_tensor
 from . import init as _init
 from .functional import get_activation
@@ -104,17 +107,25 @@ class Module:
         """``{name: a numpy copy of the values}`` for every parameter, in order."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> Module:
+    def load_state_dict(self, state: Mapping[str, Any]) -> Module:
         """Copy values into the parameters, in place (the optimizer keeps working).
 
-        Every name must be present and no other, with the parameter's exact shape; otherwise
-        a ``KeyError`` / ``ShapeError`` lists what differs and nothing is changed.
+        Every name must be present and no other (``StateDictError``, a ``KeyError``), with the
+        parameter's exact shape (``ShapeError``), real numbers that the parameter's dtype holds
+        exactly (``DtypeError``: float32 values load into a float64 model, float64 values load
+        into a float32 model only if no digit is lost) and no nan or inf (``ValueError``: such
+        a model predicts nan). Otherwise the error lists what differs and nothing is changed.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict into {type(self).__name__}: expected a dict {{name: array}} "
+                f"such as model.state_dict() returns, not a {type(state).__name__}"
+            )
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
         unexpected = [name for name in state if name not in params]
         if missing or unexpected:
-            raise KeyError(
+            raise StateDictError(
                 f"load_state_dict into {type(self).__name__}: "
                 + "; ".join(
                     part
@@ -124,31 +135,72 @@ class Module:
                     )
                     if part
                 )
-                + f". The model's parameters are {list(params)}."
+                + f". The model's parameters are {list(params)}: was the state saved from a "
+                "model with other layers (or other names)?"
             )
-        values = {name: np.asarray(state[name]) for name in params}
-        for name, p in params.items():
-            if values[name].shape != p.shape:
-                raise ShapeError(
-                    f"load_state_dict: {name} has shape {p.shape} in the model but "
-                    f"{values[name].shape} in the state dict (was it saved from a model with "
-                    "other layer sizes?)"
-                )
+        values = {name: _state_value(name, state[name], p) for name, p in params.items()}
         for name, p in params.items():
             p.data[...] = values[name]
         return self
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters to a ``.npz`` file (numpy adds ``.npz`` if missing)."""
-        np.savez(path, **self.state_dict())
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the parameters to a ``.npz`` file and return its path (``.npz`` is added when
+        the name has another suffix, as numpy does: ``"model"`` -> ``model.npz``).
+
+        The file is written next to its final place and then moved over it, so an interrupted
+        save never leaves a half-written file in place of an earlier good one.
+        """
+        target = Path(os.fspath(path))
+        if target.suffix != ".npz":
+            target = target.with_name(target.name + ".npz")
+        folder = target.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"save: the folder {str(folder)!r} does not exist (create it first, e.g. "
+                f"os.makedirs({str(folder)!r}, exist_ok=True))"
+            )
+        state = self.state_dict()
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                             dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez(file, **state)
+            os.replace(temporary, target)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+        return target
 
     def load(self, path: str | os.PathLike) -> Module:
-        """Read parameters saved by ``save`` into this model (same layer sizes); returns self."""
+        """Read parameters saved by ``save`` into this model (same layer sizes); returns self.
+
+        ``"model"`` finds ``model.npz``. A missing file raises ``FileNotFoundError``, a file
+        that ``save`` did not write a ``ValueError``; the checks of ``load_state_dict`` apply.
+        """
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + ".npz"):
             path += ".npz"
-        with np.load(path, allow_pickle=False) as archive:
-            return self.load_state_dict({name: archive[name] for name in archive.files})
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"load: no file {path!r} (nor {path + '.npz'!r}); Module.save(path) writes one"
+            )
+        not_saved = (
+            f"load: {path!r} is not a file written by Module.save (a .npz archive of named "
+            "arrays)"
+        )
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+            raise ValueError(f"{not_saved}; numpy cannot read it as one") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{not_saved}; it holds one {type(archive).__name__}")
+        with archive:
+            try:
+                state = {name: archive[name] for name in archive.files}
+            except ValueError:  # an entry that holds pickled objects
+                raise ValueError(f"{not_saved}: it holds Python objects, not arrays") from None
+        return self.load_state_dict(state)
 
     # -- display -----------------------------------------------------------------------------
 
@@ -167,6 +219,42 @@ class Module:
 
 def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
+
+
+def _state_value(name: str, value: Any, p: Tensor) -> np.ndarray:
+    """The array to copy into parameter ``p`` (called ``name``), checked: shape, a real dtype
+    that ``p``'s dtype holds without losing digits, no nan or inf."""
+    try:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except ValueError as error:  # a ragged nested list
+        raise ShapeError(f"load_state_dict: {name} is not a rectangular array ({error})") from None
+    if array.shape != p.shape:
+        raise ShapeError(
+            f"load_state_dict: {name} has shape {p.shape} in the model but {array.shape} in the "
+            "state dict (was it saved from a model with other layer sizes?)"
+        )
+    if array.dtype.kind not in "biuf":
+        raise DtypeError(
+            f"load_state_dict: {name} holds {array.dtype} values; parameters are real numbers "
+            f"({p.dtype}). Was the state dict built by hand?"
+        )
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(
+            f"load_state_dict: {name} {array.shape} holds {bad} nan/inf value(s); a model with "
+            "them predicts nan. Was it saved after training diverged? (Nothing was loaded.)"
+        )
+    if not np.can_cast(array.dtype, p.dtype, casting="safe"):
+        with np.errstate(all="ignore"):
+            converted = array.astype(p.dtype)
+        if not np.array_equal(converted.astype(array.dtype), array):
+            raise DtypeError(
+                f"load_state_dict: {name} is {array.dtype} in the state dict but {p.dtype} in "
+                f"the model, and converting it would round its values. Convert explicitly if "
+                f"that is what you want: {{k: v.astype(np.{p.dtype}) for k, v in state.items()}}"
+                f", or build the model with dtype={array.dtype}."
+            )
+    return array
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +327,7 @@ class Dense(Module):
     def forward(self, A_prev: Any) -> Tensor:
         """``A_prev (n_in, m)`` → ``A (n_out, m)``; numpy arrays and Tensors are accepted."""
         if type(A_prev) is not Tensor:
-            A_prev = _input_tensor(A_prev)
+            A_prev = self._input_tensor(A_prev)
         shape = A_prev.data.shape
         if len(shape) != 2 or shape[0] != self.n_in:
             raise ShapeError(self._input_message(A_prev))
@@ -249,6 +337,30 @@ class Dense(Module):
         if A is not Z:
             A.name = self._a_name
         return A
+
+    def _input_tensor(self, values: Any) -> Tensor:
+        """An input batch as a constant tensor named in the course's notation (``X`` for the
+        first layer, ``A{l-1}`` after it); no copy for a float numpy array."""
+        what = f"Dense layer {self.layer}" if self.layer else "Dense layer"
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            A_prev = _as_tensor(values)
+        else:
+            try:
+                array = np.asarray(values)
+            except ValueError as error:  # ragged nested lists
+                raise ShapeError(
+                    f"{what} got a nested list whose rows have different lengths ({error}); "
+                    f"it expects a rectangular ({self.n_in}, m) array, one column per example."
+                ) from None
+            if array.dtype.kind not in "biuf":
+                raise DtypeError(
+                    f"{what} got input of dtype {array.dtype}: it computes with real numbers. "
+                    "Convert the data first, e.g. np.asarray(X, dtype=float) (text must be "
+                    "turned into numbers, complex values have no place in these models)."
+                )
+            A_prev = Tensor(array, dtype=np.float64 if array.dtype.kind != "f" else None)
+        A_prev.name = "X" if self.layer in (None, 1) else f"A{self.layer - 1}"
+        return A_prev
 
     def _input_message(self, A_prev: Tensor) -> str:
         shape = A_prev.shape
@@ -282,12 +394,6 @@ class Dense(Module):
         )
 
 
-def _input_tensor(values: Any) -> Tensor:
-    """An input batch as a constant tensor (no copy for a float numpy array)."""
-    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        return _as_tensor(values)
-    return Tensor(values, dtype=np.float64 if np.asarray(values).dtype.kind != "f" else None)
-
 
 # ---------------------------------------------------------------------------------------------
 # stacks of layers
@@ -305,6 +411,11 @@ class Sequential(Module):
         super().__init__()
         if len(layers) == 1 and isinstance(layers[0], list | tuple):
             layers = tuple(layers[0])
+        if not layers:
+            raise ValueError(
+                "Sequential needs at least one layer, e.g. nn.Sequential(nn.Dense(2, 4, "
+                "activation='tanh'), nn.Dense(4, 1, activation='sigmoid'))"
+            )
         for position, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(
