@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu import TrainingDivergedError, data, is_grad_enabled, nn, optim, training
+from tinygrad_edu import (
+    DtypeError,
+    ShapeError,
+    TrainingDivergedError,
+    data,
+    is_grad_enabled,
+    nn,
+    optim,
+    training,
+)
+from tinygrad_edu.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +164,8 @@ def test_divergence_names_the_iteration_and_the_learning_rate():
                        match=r"iteration \d+.*last finite cost .* at iteration \d+.*lr=50.0"):
         training.fit(model, X, Y, loss="mse", lr=50.0, iterations=1000, print_every=0)
     bad_X = X.copy()
-    bad_X[0, 3] = np.nan
-    with pytest.raises(TrainingDivergedError, match=r"iteration 0.*not finite from the start"):
+    bad_X[0, 3] = np.nan  # bad data is named as such, before any step (not blamed on lr)
+    with pytest.raises(DataError, match=r"X \(1, 50\) holds 1 nan/inf .* X\[0, 3\] = nan"):
         training.fit(nn.Dense(1, 1, seed=0), bad_X, Y, loss="mse", print_every=0)
 
 
@@ -179,3 +189,65 @@ def test_xor_is_learned_by_a_small_tanh_network():
     model = nn.deep_network([2, 4, 1], hidden="tanh", init="xavier", seed=0)
     training.fit(model, X, Y, lr=1.0, iterations=2000, print_every=0)
     assert training.accuracy(model, X, Y) == 100.0
+
+
+# ---------------------------------------------------------------------------------------------
+# bad data and runaway learning rates: named before the first step, never a silent result
+# ---------------------------------------------------------------------------------------------
+
+
+def test_fit_checks_the_data_before_the_first_step(flower):
+    X, Y = flower
+    model = nn.deep_network([2, 3, 1], hidden="tanh", seed=0)
+    before = model.state_dict()
+    bad_Y = Y.copy()
+    bad_Y[0, 7] = np.nan
+    with pytest.raises(DataError, match=r"Y \(1, 400\) holds 1 nan/inf .* Y\[0, 7\] = nan"):
+        training.fit(model, X, bad_Y, iterations=1, print_every=0)
+    with pytest.raises(DataError, match=r"labels Y in \[0, 1\].*200 value.*\(Y \+ 1\) / 2"):
+        training.fit(model, X, 2 * Y - 1, iterations=1, print_every=0)
+    with pytest.raises(DataError, match="no examples"):
+        training.fit(model, np.zeros((2, 0)), np.zeros((1, 0)), iterations=1, print_every=0)
+    with pytest.raises(ShapeError, match=r"pass X\.T \(2, 400\)"):
+        training.fit(model, X.T, Y, iterations=1, print_every=0)
+    with pytest.raises(ShapeError, match=r"Y\.reshape\(1, -1\)"):
+        training.fit(model, X, Y.ravel(), iterations=1, print_every=0)
+    with pytest.raises(DtypeError, match="X has dtype <U"):
+        training.fit(model, X.astype(str), Y, iterations=1, print_every=0)
+    with pytest.raises(ValueError, match="print_every must be an int >= 0"):
+        training.fit(model, X, Y, iterations=1, print_every=-1)
+    for name, value in model.state_dict().items():  # no step was taken
+        assert value.tobytes() == before[name].tobytes()
+    # mse takes any real targets
+    training.fit(nn.Dense(2, 1, seed=0), X, 3 * Y - 1, loss="mse", lr=0.01, iterations=2,
+                 print_every=0)
+
+
+def test_a_cost_that_goes_up_without_becoming_nan_is_reported(flower):
+    X, Y = flower  # lr = 100 on the flower: the cost climbs to about 40 and stays finite
+    model = nn.Sequential(nn.Dense(2, 4, "tanh", seed=2), nn.Dense(4, 1, "sigmoid", seed=3))
+    with pytest.warns(RuntimeWarning, match=r"cost went up, from 0\.693.*lr=100"):
+        costs = training.fit(model, X, Y, lr=100.0, iterations=300, print_every=0)
+    assert len(costs) == 300 and costs[-1] > costs[0]
+
+
+def test_divergence_keeps_the_costs_and_names_broken_parameters():
+    X = np.linspace(-10, 10, 50).reshape(1, 50)
+    with pytest.raises(TrainingDivergedError) as raised:
+        training.fit(nn.Dense(1, 1, seed=0), X, 3 * X, loss="mse", lr=50.0, iterations=1000,
+                     print_every=0)
+    error = raised.value
+    assert error.iteration > 0 and len(error.costs) == error.iteration
+    assert all(np.isfinite(error.costs)) and error.costs[-1] > error.costs[0]
+    model = nn.Dense(1, 1, seed=0)
+    model.W.data[...] = np.nan  # e.g. loaded by hand from a diverged run
+    with pytest.raises(TrainingDivergedError, match=r"cannot start.*parameters W hold nan"):
+        training.fit(model, X, 3 * X, loss="mse", print_every=0)
+
+
+def test_predict_needs_a_finite_threshold():
+    X, _ = data.xor()
+    model = nn.Dense(2, 1, activation="sigmoid", seed=0)
+    for bad in (float("nan"), "0.5", None):
+        with pytest.raises(ValueError, match="threshold must be a finite number"):
+            training.predict(model, X, threshold=bad)
