@@ -474,3 +474,44 @@ def test_importing_viz_loads_no_graphviz_and_draw_without_it_says_what_to_instal
         assert viz.to_dot(logistic_regression()).startswith("digraph")  # needs no graphviz
     finally:
         viz._digraph_class.cache_clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# readable on a slide: equations wrapped, footnotes explained, numpy labels called Y
+# ---------------------------------------------------------------------------------------------
+
+
+def test_long_equations_wrap_so_one_formula_does_not_widen_the_picture(monkeypatch):
+    J = logistic_regression()
+    A, b = tensor_named(J, "A"), tensor_named(J, "b")
+    note = "¹ the engine floors A * (1 - A) at 1e-12 (PyTorch's rule) so that dA is never inf"
+
+    def explain(root):
+        return [types.SimpleNamespace(target=A, text="dA = (A - Y) / (A * (1 - A)) / m¹  = "
+                                      "-(Y / A - (1 - Y) / (1 - A)) / m", notes=[note]),
+                types.SimpleNamespace(target=b, text="db = np.sum(dZ, axis=1, keepdims=True)")]
+
+    monkeypatch.setitem(sys.modules, "tinygrad_edu.explain",
+                        types.SimpleNamespace(explain=explain))
+    dot = Dot(viz.to_dot(J, equations=True))
+    cell = html.unescape(dot.nodes[dot.node("A")])
+    assert "dA = (A - Y) / (A * (1 - A)) / m¹<BR" in cell  # the course's form on its own line
+    assert '<BR ALIGN="LEFT"/>  = -(Y / A - (1 - Y) / (1 - A)) / m' in cell
+    assert 'db = np.sum(dZ, axis=1,<BR ALIGN="LEFT"/>      keepdims=True)' in html.unescape(
+        dot.nodes[dot.node("b")])
+    legend = _text(dot.nodes["legend"])
+    assert "¹ the engine floors" in legend and "never inf" in legend  # what ¹ means
+    assert viz._equation_lines("dZ = (A - Y) / m") == ["dZ = (A - Y) / m"]
+    without = viz.to_dot(J, equations=True, legend=False)
+    assert "legend" not in without and "label=\"¹ the engine floors" in without
+
+
+def test_numpy_labels_given_to_the_cost_are_drawn_as_y():
+    X = np.random.default_rng(0).normal(size=(2, 6))
+    Y = (X[:1] > 0).astype(float)
+    model = nn.Sequential(nn.Dense(2, 3, "tanh", seed=0), nn.Dense(3, 1, "sigmoid", seed=1))
+    dot = Dot(viz.to_dot(binary_cross_entropy(model(X), Y)))  # numpy X and Y, as in a notebook
+    names = dot.values()
+    assert "X" in names.values() and "Y" in names.values()
+    cost_op = next(i for i, op in dot.ops().items() if op == "binary_cross_entropy")
+    assert dot.node("Y") in [src for src, _ in dot.into(cost_op)]

@@ -45,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -231,11 +232,37 @@ def _lines(lines: Iterable[str]) -> str:
     return '<BR ALIGN="LEFT"/>'.join(html.escape(line) for line in lines)
 
 
+EQUATION_WIDTH = 30  # characters per equation line in a box (longer calls wrap after a comma)
+
+
+def _equation_lines(text: str) -> list[str]:
+    """One equation as the lines drawn under its box: the course's form (after ``"  = "``)
+    on a line of its own and long calls wrapped after a comma, so that one long formula
+    (``db1 = np.sum(dZ1, axis=1, keepdims=True)``) does not make its box, and the whole
+    picture, twice as wide."""
+    first, separator, course = text.partition("  = ")
+    parts = [first] + ([f"  = {course.strip()}"] if separator else [])
+    lines = []
+    for part in parts:
+        pieces = part.split(", ")
+        current = pieces[0]
+        for piece in pieces[1:]:
+            if len(current) + 2 + len(piece) > EQUATION_WIDTH:
+                lines.append(current + ",")
+                current = "      " + piece
+            else:
+                current += ", " + piece
+        lines.append(current)
+    return lines
+
+
 def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
-                 equations: list[str]) -> str:
+                 equations: list[str], label: str | None = None) -> str:
     rows = []
     if t.name:
         rows.append(_cell(html.escape(t.name), bold=True))
+    elif label is not None:  # an unnamed array with a conventional name (the labels: Y)
+        rows.append(_cell(html.escape(label), bold=True))
     else:
         rows.append(_cell(f"<I>{html.escape(_readable_name(t))}</I>"))
     details = _shape(t.shape)
@@ -250,7 +277,8 @@ def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
         grad = ["grad: None"] if t.grad is None else ["grad", *_array_lines(np.asarray(t.grad))]
         rows.append(_cell(_lines(grad), size=9, align="LEFT"))
     if equations:
-        rows.append(_cell(_lines(equations), size=9, colour=EQUATION_COLOUR, align="LEFT"))
+        lines = [line for text in equations for line in _equation_lines(text)]
+        rows.append(_cell(_lines(lines), size=9, colour=EQUATION_COLOUR, align="LEFT"))
     colour = ROLES[role][0]
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" '
             f'BGCOLOR="{colour}">{"".join(rows)}</TABLE>>')
@@ -280,9 +308,29 @@ def _equations_of(root: Tensor) -> dict:
             f"imported ({error}); draw without equations=True"
         ) from error
     by_tensor: dict = {}
+    notes: dict = {}
     for equation in explain(root):
         by_tensor.setdefault(equation.target, []).append(str(equation.text))
-    return by_tensor
+        notes.update(dict.fromkeys(getattr(equation, "notes", ())))
+    return by_tensor, list(notes)
+
+
+_COST_OPS = ("binary_cross_entropy", "binary_cross_entropy_with_logits")
+
+
+def conventional_names(order: list) -> dict:
+    """Names for unnamed arrays whose place in the graph says what they are: the labels of a
+    cross-entropy are ``Y`` (a numpy Y given to ``F.binary_cross_entropy(A, Y)``)."""
+    names: dict = {}
+    taken = {t.name for t in order if t.name}
+    for t in order:
+        if t._ctx is not None and t._ctx.name in _COST_OPS and len(t._ctx.parents) > 1:
+            labels = t._ctx.parents[1]
+            if (labels._ctx is None and not labels.name and labels.data.size > 1
+                    and "Y" not in taken):
+                names[labels] = "Y"
+                taken.add("Y")
+    return names
 
 
 def _layers(order: list, consumers: dict) -> dict:
@@ -331,7 +379,8 @@ def to_dot(
     if n_nodes > max_nodes:
         raise GraphTooLargeError(_too_large_message(n_nodes, len(order), max_nodes, layered,
                                                     collapse_layers))
-    equations_of = _equations_of(root) if equations else {}
+    equations_of, notes = _equations_of(root) if equations else ({}, [])
+    known = conventional_names(order)
 
     def node_of(t: Tensor) -> str:  # the DOT node a tensor's value is drawn as
         l = layer.get(t)
@@ -350,8 +399,9 @@ def to_dot(
     for t in drawn:
         i = number[t]
         role = role_of(t, root)
-        tooltip = f"{t.name or _readable_name(t)} {_shape(t.shape)}: {role}"
-        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []))
+        tooltip = f"{t.name or known.get(t) or _readable_name(t)} {_shape(t.shape)}: {role}"
+        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []),
+                             known.get(t))
         lines = node_lines[layer.get(t)]
         lines.append(f"\tt{i} [label={label} tooltip={_quote(tooltip)}]\n")
         if t._ctx is None:
@@ -387,7 +437,9 @@ def to_dot(
     out.extend(edges)
     if legend:
         roles = [r for r in ROLES if any(role_of(t, root) == r for t in drawn)]
-        out.append(f"\tlegend [label={_legend(roles, bool(collapsed))}]\n")
+        out.append(f"\tlegend [label={_legend(roles, bool(collapsed), notes)}]\n")
+    elif notes:  # the footnotes of the equations (¹ ...) under the picture
+        out.append(f"\tlabel={_quote(chr(10).join(notes))} labelloc=b labeljust=l fontsize=9\n")
     out.append("}\n")
     return "".join(out)
 
@@ -404,7 +456,7 @@ def _layer_box(l: int, members: list, root: Tensor) -> str:
             f'BGCOLOR="{ROLES[role][0]}">{"".join(rows)}</TABLE>>')
 
 
-def _legend(roles: list, collapsed: bool) -> str:
+def _legend(roles: list, collapsed: bool, notes: list | None = None) -> str:
     rows = ['<TR><TD COLSPAN="2"><FONT POINT-SIZE="9"><B>legend</B></FONT></TD></TR>']
     entries = [ROLES[role] for role in roles]
     if collapsed:
@@ -414,6 +466,11 @@ def _legend(roles: list, collapsed: bool) -> str:
                     f'<TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(text)}</FONT></TD></TR>')
     rows.append('<TR><TD COLSPAN="2"><FONT POINT-SIZE="9">ellipse: an op; edge label: '
                 "broadcast</FONT></TD></TR>")
+    for note in notes or ():  # the equations' footnotes (¹ the floor in dA), wrapped to the
+        # width of the rows above so the colour swatches keep their size
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="9" '
+                    f'COLOR="{EQUATION_COLOUR}">{_lines(textwrap.wrap(note, 36))}'
+                    "</FONT></TD></TR>")
     return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" COLOR="#999999">'
             f'{"".join(rows)}</TABLE>>')
 
