@@ -1,6 +1,7 @@
 """Mutation check: the formula tests fail when an engine rule is deliberately wrong.
 
-Each mutant replaces one derivative rule of ``tinygrad_edu.functions`` (with pytest's
+Each mutant replaces one derivative rule of ``tinygrad_edu.functions``, or the engine's
+handling of a fused rule (``autograd._take_shortcut``), (with pytest's
 ``monkeypatch``, undone after the test) by a plausible mistake. For every (mutant, check)
 pair listed in ``CAUGHT_BY``, the test runs the *same* check function the formula property
 uses, on a fixed example: it must pass with the real engine and raise AssertionError under
@@ -26,8 +27,9 @@ from test_formulas_F3_two_layer import (
 from test_formulas_F4_deep import check_F4_2, check_F4_3, check_F4_4, check_F4_5
 from test_formulas_F5_squared_error import check_F5_2, check_F5_3, check_F5_5
 from test_formulas_F6_gradcheck import check_F6_2
+from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
-from tinygrad_edu import functions
+from tinygrad_edu import autograd, functions
 
 # -- the fixed examples (a square W so that a transposed dW keeps its shape) -------------------
 
@@ -36,6 +38,8 @@ DEEP_RELU = make_case(12, [3, 4, 4, 1], 5, labels="random", hidden="relu")
 SQUARED_ERROR = make_case(13, [3, 4, 2], 4, hidden="sigmoid", output="sigmoid")
 SQUARED_ERROR.Y = np.random.default_rng(13).uniform(0.0, 1.0, size=SQUARED_ERROR.Y.shape)
 RELU_KINKS = np.array([[-1.5, 0.0, 2.0], [0.0, 3.0, -0.5]])
+SATURATED_Z = np.array([[30.0, -30.0, 40.0, -40.0, 800.0, -800.0, 0.5]])  # σ(Z) is 0 or 1
+SATURATED_Y = np.array([[0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0]])  # wrong with certainty
 
 CHECKS = {
     "F2.4": lambda: check_F2_4(RELU_KINKS, np.arange(1.0, 7.0).reshape(2, 3)),
@@ -53,6 +57,7 @@ CHECKS = {
     "F5.3": lambda: check_F5_3(SQUARED_ERROR),
     "F5.5": lambda: check_F5_5(SQUARED_ERROR, 0.1),
     "F6.2": lambda: check_F6_2(TWO_LAYER),
+    "F3.2 saturated": lambda: check_dZ_is_A_minus_Y_over_m(SATURATED_Z, SATURATED_Y),
 }
 
 # -- the mutants: (class, method, wrong rule) ---------------------------------------------------
@@ -74,8 +79,29 @@ def relu_passes_negatives(self, g, out, z):
     return (g * (functions.values(z) < 0),)  # wrong side of the kink
 
 
+REAL_CROSS_ENTROPY_RULE = functions.BinaryCrossEntropy.backward
+
+
 def cross_entropy_without_1_over_m(self, g, out, A, Y):
     return g * (A - Y) / (A * (1.0 - A)), None  # wrong: the 1/m of the mean cost dropped
+
+
+def fused_cross_entropy_Y_minus_A(self, g, out, A, Y):
+    shortcut, none = REAL_CROSS_ENTROPY_RULE(self, g, out, A, Y)
+    return functions.Shortcut(shortcut.grad, (g * (Y - A) * (1.0 / self.m),)), none  # wrong sign
+
+
+def cross_entropy_not_fused(self, g, out, A, Y):
+    shortcut, none = REAL_CROSS_ENTROPY_RULE(self, g, out, A, Y)
+    return shortcut.grad, none  # wrong: dA * A(1-A) through the sigmoid, damped at saturation
+
+
+REAL_TAKE_SHORTCUT = autograd._take_shortcut
+
+
+def shortcut_also_through_the_sigmoid(node, parent, shortcut, grads, passed, anomaly):
+    REAL_TAKE_SHORTCUT(node, parent, shortcut, grads, passed, anomaly)
+    grads[parent] = shortcut.grad  # wrong: A's rule runs on dA too, the cost counted twice
 
 
 def matmul_transposes_square_dW(self, g, out, a, b):
@@ -99,16 +125,26 @@ MUTANTS = {
     "relu'(0)=1": (functions.ReLU, "backward", relu_passes_the_kink),
     "relu passes negatives": (functions.ReLU, "backward", relu_passes_negatives),
     "BCE without 1/m": (functions.BinaryCrossEntropy, "backward", cross_entropy_without_1_over_m),
+    "BCE fused dZ = Y - A": (functions.BinaryCrossEntropy, "backward",
+                             fused_cross_entropy_Y_minus_A),
+    "BCE not fused": (functions.BinaryCrossEntropy, "backward", cross_entropy_not_fused),
+    "engine: Shortcut through A's rule too": (autograd, "_take_shortcut",
+                                              shortcut_also_through_the_sigmoid),
     "matmul transposed dW": (functions.MatMul, "backward", matmul_transposes_square_dW),
     "bias gradient averaged": (functions.Add, "backward", add_averages_instead_of_summing),
 }
 
 CAUGHT_BY = {
-    "sigmoid a(1+a)": ["F3.2", "F3.3", "F3.4", "F3.5", "F4.3", "F5.2", "F5.3", "F5.5", "F6.2"],
+    # the output sigmoid of F3/F4 is fused with the cost (dZ = A - Y): its own rule is not run
+    "sigmoid a(1+a)": ["F5.2", "F5.3", "F5.5"],
     "tanh 1-a": ["F3.4", "F3.5", "F3.7", "F6.2"],
     "relu'(0)=1": ["F2.4"],
     "relu passes negatives": ["F4.3", "F4.4", "F4.5"],
     "BCE without 1/m": ["F3.2", "F3.3", "F3.5", "F3.6", "F4.2", "F4.4"],
+    "BCE fused dZ = Y - A": ["F3.2", "F3.3", "F3.4", "F3.5", "F4.3", "F6.2"],
+    "BCE not fused": ["F3.2 saturated"],
+    "engine: Shortcut through A's rule too": ["F3.2", "F3.3", "F3.5", "F4.3", "F6.2",
+                                              "F3.2 saturated"],
     "matmul transposed dW": ["F3.5", "F4.4", "F6.2"],
     "bias gradient averaged": ["F3.3", "F3.5", "F4.4", "F5.5"],
 }

@@ -14,6 +14,9 @@ Semantics (also in the README):
 * a leaf's ``.grad`` is an array of its own (never a view shared with another tensor), so an
   optimizer or a learner may change it in place; an intermediate's ``.grad`` may share memory
   with its neighbours' and is meant to be read;
+* the cross-entropy after a sigmoid is one fused rule (``Shortcut``): ``Z.grad`` gets
+  ``(A - Y) / m`` exactly, ``A.grad`` still gets the course's ``dA``, and the sigmoid's own
+  rule runs only on the gradient other uses of ``A`` give it;
 * ``grad(outputs, inputs)`` computes the same gradients without touching ``.grad``; with
   ``create_graph=True`` it runs the *same* derivative rules on Tensors, so the result can be
   differentiated again.
@@ -144,6 +147,31 @@ def _check_backward_finite(node: Tensor, parent: Tensor, grad: Any) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# a fused rule's gradient: the input's .grad, and its op's inputs' gradients in one formula
+# ---------------------------------------------------------------------------------------------
+
+
+class Shortcut:
+    """What a fused derivative rule returns for an input ``A`` that another op made.
+
+    ``grad`` is dJ/dA through this op, added to ``A.grad`` as usual; ``onward`` holds the
+    gradients of the inputs of ``A``'s own op (one per parent of ``A``'s op, ``None`` for
+    none), which the fused rule computed directly in one formula. The engine does *not*
+    run ``A``'s rule on ``grad`` again (that would count this path twice); ``A``'s rule
+    still receives what the other ops that used ``A`` give it.
+
+    The one user is the cross-entropy after a sigmoid: ``dZ = (A - Y) / m`` exactly, where
+    ``dA * A(1-A)`` would be 0 once σ(Z) rounds to 0 or 1.
+    """
+
+    __slots__ = ("grad", "onward")
+
+    def __init__(self, grad: Any, onward: tuple) -> None:
+        self.grad = grad
+        self.onward = onward
+
+
+# ---------------------------------------------------------------------------------------------
 # topological order
 # ---------------------------------------------------------------------------------------------
 
@@ -251,20 +279,25 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
     anomaly = MODE.anomaly
     shared: set = set()  # ids of arrays already stored in some .grad during this pass
     found: dict = {}
+    passed: dict = {}  # tensor -> its gradient from fused rules, already carried past it
     for node in reversed(order):
-        g = grads.pop(node, None)
-        if g is None:
+        g = grads.pop(node, None)  # what this tensor's own rule passes on
+        if passed and node in passed:  # a fused rule skipped this tensor's rule (Shortcut)
+            total = passed.pop(node) if g is None else g + passed.pop(node)
+        elif g is None:
             continue
+        else:
+            total = g
         ctx = node._ctx
         if keep is None:
             if ctx is not None and node.grad is None:  # an intermediate's first gradient
-                node.grad = g
-                shared.add(id(g))
+                node.grad = total
+                shared.add(id(total))
             else:  # accumulation, or a leaf (which must get an array of its own)
-                _store_grad(node, g, ctx is None, shared)
+                _store_grad(node, total, ctx is None, shared)
         elif node in keep:
-            found[node] = g
-        if ctx is None:
+            found[node] = total
+        if ctx is None or g is None:
             continue
         parents = ctx.parents
         if create_graph:
@@ -274,11 +307,31 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
         for parent, pg in zip(parents, parent_grads):
             if pg is None or not parent.requires_grad:
                 continue
+            if type(pg) is Shortcut:
+                _take_shortcut(node, parent, pg, grads, passed, anomaly)
+                continue
             if anomaly:
                 _check_backward_finite(node, parent, pg)
             previous = grads.get(parent)
             grads[parent] = pg if previous is None else previous + pg
     return found
+
+
+def _take_shortcut(node: Tensor, parent: Tensor, shortcut: Shortcut, grads: dict,
+                   passed: dict, anomaly: bool) -> None:
+    """``parent`` gets ``shortcut.grad`` for its ``.grad`` only; the inputs of ``parent``'s op
+    get ``shortcut.onward`` directly (see ``Shortcut``)."""
+    if anomaly:
+        _check_backward_finite(node, parent, shortcut.grad)
+    previous = passed.get(parent)
+    passed[parent] = shortcut.grad if previous is None else previous + shortcut.grad
+    for inner, ig in zip(parent._ctx.parents, shortcut.onward):
+        if ig is None or not inner.requires_grad:
+            continue
+        if anomaly:
+            _check_backward_finite(node, inner, ig)
+        previous = grads.get(inner)
+        grads[inner] = ig if previous is None else previous + ig
 
 
 def _store_grad(node: Tensor, g: np.ndarray, is_leaf: bool, shared: set) -> None:

@@ -2,7 +2,7 @@
 
 >>> print(explain(J))                                    # the two-layer flower network
 dA2 = (A2 - Y) / (A2 * (1 - A2)) / m¹  = -(Y / A2 - (1 - Y) / (1 - A2)) / m
-dZ2 = dA2 * A2 * (1 - A2)              = (A2 - Y) / m
+dZ2 = (A2 - Y) / m
 dW2 = dZ2 @ A1ᵀ
 db2 = np.sum(dZ2, axis=1, keepdims=True)
 ...
@@ -19,10 +19,13 @@ How the equations are made — no table of networks, the engine's own rules:
 * The trees are tidied with exact rewrites only (``1 * x -> x``, ``x * x -> x**2``, the
   stable sigmoid ``exp(-logaddexp(0, -z)) -> σ(z)``), so ``Equation.evaluate()`` repeats the
   engine's arithmetic and matches ``.grad`` to the last bit or so.
-* The course's simplifications are then *recognised*, not assumed: inlining the upstream
-  gradient and cancelling equal factors turns ``dA2 * A2 * (1 - A2)`` after the cross-entropy
-  into ``(A2 - Y) / m``; ``(dZ @ Xᵀ)ᵀ`` becomes ``X @ dZᵀ``. They are shown after a second
+* The course's simplifications are then *recognised*, not assumed: the upstream gradient is
+  inlined and equal factors cancel; ``(dZ @ Xᵀ)ᵀ`` becomes ``X @ dZᵀ``; the rule of dA is
+  shown as the notes' ``-(Y / A - (1 - Y) / (1 - A)) / m``. They are shown after a second
   ``=`` (``Equation.course``); the first form is what the engine computes.
+* The cross-entropy after a sigmoid is one fused rule: ``dA2`` is its gradient for A2 and
+  ``dZ2 = (A2 - Y) / m`` goes to Z2 directly, past A2's own rule, as in the engine
+  (``autograd.Shortcut``); A2's rule runs only on what other uses of A2 give it.
 
 Names: a tensor's ``name`` (``W1``, ``Z1``, ...); an unnamed intermediate is called by its
 formula when that is short (``d(W1 @ X)``), else ``T<k>`` (counted in topological order) with a
@@ -41,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from . import functions as _fn
-from .autograd import topological_order
+from .autograd import Shortcut, topological_order
 from .errors import BackwardError, describe
 from .tensor import Tensor
 
@@ -1004,7 +1007,7 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
 
     Derived by running each op's own derivative rule on symbols, in the engine's order
     (reverse topological), so they are exactly what ``backward()`` computes: for the
-    two-layer network ``dZ2 = dA2 * A2 * (1 - A2) = (A2 - Y) / m``, ``dW2 = dZ2 @ A1ᵀ``,
+    two-layer network ``dZ2 = (A2 - Y) / m``, ``dW2 = dZ2 @ A1ᵀ``,
     ``db2 = np.sum(dZ2, axis=1, keepdims=True)``, ``dA1 = W2ᵀ @ dZ2``,
     ``dZ1 = dA1 * (1 - A1**2)``, ...
 
@@ -1036,31 +1039,43 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
     result.symbols = symbols
     equations: dict = {}
     incoming: dict = {tensor: Sym.const(np.ones(tensor.shape, dtype=tensor.dtype))}
+    passed: dict = {}  # as in the engine: parts a fused rule already carried past the tensor
+
+    def add(into: dict, target: Tensor, ctx: _fn.Function, part: Sym) -> None:
+        if target not in equations:
+            equations[target] = Equation(result, target, _gradient_name(symbols[target].label))
+        equations[target].parts.append((ctx, part))
+        previous = into.get(target)
+        into[target] = part if previous is None else previous + part
+
     for node in reversed(topological_order(tensor)):
-        g = incoming.pop(node, None)
-        if g is None:
+        g = incoming.pop(node, None)  # what the tensor's own rule passes on
+        done = passed.pop(node, None)
+        if g is None and done is None:
             continue
         if node is not tensor:
             eq = equations[node]
-            eq.expr = g
+            eq.expr = done if g is None else g if done is None else g + done
             _finish(eq, notation)
-            g = eq.symbol
-            if _is_gradient_var(eq.expr) and (eq.expr.source.target.name or not node.name):
-                g = eq.expr  # d(W1 @ X) = dZ1: the next lines use dZ1
+            if done is None:
+                g = eq.symbol
+                if _is_gradient_var(eq.expr) and (eq.expr.source.target.name or not node.name):
+                    g = eq.expr  # d(W1 @ X) = dZ1: the next lines use dZ1
             result.equations.append(eq)
         ctx = node._ctx
-        if ctx is None:
+        if ctx is None or g is None:
             continue
         parts = _rule(ctx, g, symbols[node], [symbols[p] for p in ctx.parents])
         for parent, part in zip(ctx.parents, parts):
             if part is None or not parent.requires_grad:
                 continue
-            if parent not in equations:
-                equations[parent] = Equation(result, parent,
-                                             _gradient_name(symbols[parent].label))
-            equations[parent].parts.append((ctx, part))
-            previous = incoming.get(parent)
-            incoming[parent] = part if previous is None else previous + part
+            if type(part) is Shortcut:  # a fused rule: dZ = (A - Y) / m, past A's own rule
+                add(passed, parent, ctx, part.grad)
+                for inner, inner_part in zip(parent._ctx.parents, part.onward):
+                    if inner_part is not None and inner.requires_grad:
+                        add(incoming, inner, ctx, inner_part)
+                continue
+            add(incoming, parent, ctx, part)
     result.equations = _reading_order(tensor, result.equations)
     result.definitions = _used(result.definitions, [eq.text for eq in result.equations])
     return result

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import MODE, check_forward_finite
+from .autograd import MODE, Shortcut, check_forward_finite
 from .errors import BackwardError, DtypeError, ShapeError, describe
 from .tensor import Tensor, _as_tensor
 
@@ -856,16 +856,22 @@ def _reduce(per_element: np.ndarray, reduction: str, m: int) -> np.ndarray:
 class BinaryCrossEntropy(Function):
     """J = -1/m Σ [Y log A + (1-Y) log(1-A)] (F1.1, F1.5) on probabilities A.
 
-    dA = -(Y/A - (1-Y)/(1-A)) / m = (A - Y) / (A(1-A)) / m  (F4.2); followed by the sigmoid's
-    rule dZ = dA * A(1-A) this gives the course's dZ = (A - Y) / m.
+    dA = -(Y/A - (1-Y)/(1-A)) / m = (A - Y) / (A(1-A)) / m  (F4.2).
 
-    At A exactly 0 or 1 (a saturated sigmoid): when A is the output of ``sigmoid(Z)`` the
-    cost is computed from Z itself as ``log(1 + e^Z) - Y Z``, which is exact and finite for
-    any Z; otherwise each log is floored at -100, and in the rule A(1-A) is floored at 1e-12
-    (both PyTorch's rules), so nothing is ever nan or inf. ``reduction="sum"`` drops the 1/m.
+    When A is the output of ``sigmoid(Z)`` (a Dense layer with activation="sigmoid"), the op
+    is the course's fused output layer: the cost is computed from Z itself as
+    ``log(1 + e^Z) - Y Z`` and the rule gives Z its gradient in one formula,
+    dZ = (A - Y) / m (F1.4, F3.2) — exact for every Z, the same bits as
+    ``binary_cross_entropy_with_logits`` — instead of dA followed by the sigmoid's
+    dA * A(1-A), which is 0 or damped once σ(Z) rounds to 0 or 1 (|Z| ≳ 28). A.grad still
+    receives dA (see ``autograd.Shortcut``).
+
+    Otherwise, at A exactly 0 or 1 each log is floored at -100, and in the rule of dA the
+    product A(1-A) is floored at 1e-12 (both PyTorch's rules), so nothing is ever nan or inf.
+    ``reduction="sum"`` drops the 1/m.
     """
 
-    __slots__ = ("m", "reduction")
+    __slots__ = ("after_sigmoid", "m", "reduction")
     name = "binary_cross_entropy"
 
     @classmethod
@@ -873,9 +879,9 @@ class BinaryCrossEntropy(Function):
         Y = Y if type(Y) is Tensor else _as_tensor(Y, A)
         _check_targets(A, Y, "binary_cross_entropy")
         a, y = A.data, Y.data
-        ctx_of_A = A._ctx
-        if type(ctx_of_A) is Sigmoid:
-            z = ctx_of_A.parents[0].data
+        after_sigmoid = type(A._ctx) is Sigmoid
+        if after_sigmoid:
+            z = A._ctx.parents[0].data
             per_example = np.logaddexp(0.0, z) - y * z  # exact -[y log σ(z) + (1-y) log(1-σ(z))]
         else:
             per_example = -(
@@ -886,7 +892,7 @@ class BinaryCrossEntropy(Function):
         data = _reduce(per_example, reduction, m)
         if A.requires_grad and MODE.grad:
             ctx = cls((A, Y))
-            ctx.m, ctx.reduction = m, reduction
+            ctx.m, ctx.reduction, ctx.after_sigmoid = m, reduction, after_sigmoid
             return make_result(data, ctx)
         return make_result(data, None)
 
@@ -895,9 +901,13 @@ class BinaryCrossEntropy(Function):
 
     def backward(self, g, out, A, Y):
         scale = 1.0 / self.m if self.reduction == "mean" else 1.0
+        A_minus_Y = A - Y
         # dA = (A - Y) / (A (1 - A)) / m
-        dA = g * ((A - Y) / maximum_with(A * (1.0 - A), _DENOMINATOR_FLOOR)) * scale
-        return dA, None
+        dA = g * (A_minus_Y / maximum_with(A * (1.0 - A), _DENOMINATOR_FLOOR)) * scale
+        if not self.after_sigmoid:
+            return dA, None
+        dZ = g * A_minus_Y * scale  # dZ = (A - Y) / m: the sigmoid's A(1-A) cancelled exactly
+        return Shortcut(dA, (dZ,)), None  # A.grad = dA; Z gets dZ, not dA * A(1-A)
 
 
 class BinaryCrossEntropyWithLogits(Function):

@@ -105,24 +105,24 @@ def binary_cross_entropy(A: Any, Y: Any, reduction: str = "mean") -> Tensor:
     """J = -1/m Σ [Y log A + (1-Y) log(1-A)] (F1.1, F1.5) on probabilities ``A`` (n_y, m).
 
     ``Y`` (same shape, 0/1 labels; a numpy array is fine) is a constant. The gradient is
-    dA = -(Y/A - (1-Y)/(1-A)) / m (F4.2); after ``A = sigmoid(Z)`` it becomes the course's
-    dZ = (A - Y) / m. ``reduction="sum"`` drops the 1/m (F3.6).
+    dA = -(Y/A - (1-Y)/(1-A)) / m (F4.2); ``reduction="sum"`` drops the 1/m (F3.6).
 
-    What happens at A exactly 0 or 1 (a saturated sigmoid, where the notebook's ``np.log``
-    gives -inf and the cost nan):
+    When ``A`` was made by ``sigmoid(Z)`` (a Dense layer with activation="sigmoid" does
+    this), sigmoid and cost are the course's output layer and are computed as one:
 
-    * when ``A`` was made by ``sigmoid(Z)`` (a Dense layer with activation="sigmoid" does
-      this), the cost is computed from the logits ``Z`` as ``log(1 + e^Z) - Y Z``: exact and
-      finite for every finite Z;
-    * otherwise every log is floored at -100 (PyTorch's ``BCELoss`` rule), so a wrong
-      prediction made with certainty costs 100 per example, and in the gradient ``A(1-A)`` is
-      floored at 1e-12. Nothing is ever nan or inf.
+    * the cost comes from the logits ``Z`` as ``log(1 + e^Z) - Y Z``: exact and finite for
+      every finite Z, also where σ(Z) rounds to 0 or 1;
+    * ``Z.grad`` is exactly dZ = (A - Y) / m (F1.4, F3.2) for every Z — the same bits as
+      ``binary_cross_entropy_with_logits(Z, Y)`` gives — and not dA * A(1-A), which the
+      floor below would damp from |Z| ≈ 27.6 on and turn into 0 where A rounds to 0 or 1;
+    * ``A.grad`` still holds dA as above (with the floor below), so F4.2 can be read on it;
+    * if ``A`` is also used elsewhere, the other uses' gradients go through the sigmoid's
+      rule dA * A(1-A) as usual and the two parts add up (``A.grad`` and ``Z.grad`` are
+      both sums).
 
-    The gradient still passes through the sigmoid's ``A(1-A)``, which underflows for
-    |Z| above about 28: a confidently wrong unit there gets a damped gradient (0.09 instead
-    of 1 at Z = 30, 0 at Z = 40) although its cost is exact. For a model that may saturate,
-    give the last layer a linear activation and use ``binary_cross_entropy_with_logits``,
-    whose dZ = σ(Z) - Y is exact for every Z.
+    Otherwise (probabilities from anywhere else), at A exactly 0 or 1 every log is floored at
+    -100 (PyTorch's ``BCELoss`` rule), so a wrong prediction made with certainty costs 100 per
+    example, and in the gradient ``A(1-A)`` is floored at 1e-12. Nothing is ever nan or inf.
     """
     return _fn.binary_cross_entropy(A, Y, reduction)
 
