@@ -251,3 +251,13 @@ def test_predict_needs_a_finite_threshold():
     for bad in (float("nan"), "0.5", None):
         with pytest.raises(ValueError, match="threshold must be a finite number"):
             training.predict(model, X, threshold=bad)
+
+
+def test_a_cost_that_only_rounds_upward_is_not_reported(recwarn):
+    rng = np.random.default_rng(406324)  # zero weights: the cost stays at log 2 up to a rounding
+    X, Y = rng.uniform(-2, 2, size=(3, 6)), (rng.random((1, 6)) < 0.5).astype(np.float64)
+    model = nn.Sequential(nn.Dense(3, 2, "tanh", init="zeros"),
+                          nn.Dense(2, 1, "sigmoid", init="zeros"))
+    costs = training.fit(model, X, Y, lr=0.5, iterations=5, print_every=0)
+    assert 0 < costs[-1] - costs[0] < 1e-9  # went up, by a rounding
+    assert not [w for w in recwarn if "cost went up" in str(w.message)]

@@ -72,7 +72,7 @@ def fit(
     If the cost becomes nan or inf, ``TrainingDivergedError`` names the iteration and the
     last finite cost and carries the costs recorded so far (``error.costs``); numpy's overflow
     warnings are silenced inside the loop: this check replaces them. A run whose last cost is
-    above its first (gradient descent overshooting, but the cost stayed finite) ends with a
+    more than 10 % above its first (gradient descent overshooting, the cost finite) ends with a
     ``RuntimeWarning`` saying so, and returns its costs as usual.
     """
     loss_fn = _loss_function(loss)
@@ -135,7 +135,7 @@ def fit(
                 print(f"Cost after iteration {i}: {cost:.6f}")
             if callback is not None and callback(i, cost, model) is True:
                 break
-    if len(costs) > 1 and costs[-1] > costs[0]:
+    if len(costs) > 1 and costs[-1] - costs[0] > max(0.1 * abs(costs[0]), 1e-8):
         warnings.warn(
             f"fit: the cost went up, from {costs[0]:.6g} at iteration 0 to {costs[-1]:.6g} at "
             f"iteration {len(costs) - 1}: gradient descent overshot instead of going downhill. "
