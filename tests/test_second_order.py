@@ -35,13 +35,19 @@ def hessian_vector_product(f, x_values: np.ndarray, v: np.ndarray) -> np.ndarray
 
 
 def numerical_hessian_vector_product(f, x_values, v, eps=EPS):
-    """(∇f(x + εv) − ∇f(x − εv)) / 2ε with first-order autodiff gradients."""
+    """D(ε) = (∇f(x + εv) − ∇f(x − εv)) / 2ε with first-order autodiff gradients, refined by
+    Richardson extrapolation, (4 D(ε/2) − D(ε)) / 3: the central difference alone errs by
+    O(ε²) times a fourth derivative, which reached 1e-6 of a small Hessian entry (seed 25409,
+    a one-element random graph); the extrapolation cancels that term (error O(ε⁴))."""
 
     def gradient_at(values):
         x = Tensor(values, requires_grad=True)
         return grad(f(x), x)
 
-    return (gradient_at(x_values + eps * v) - gradient_at(x_values - eps * v)) / (2 * eps)
+    def central(h):
+        return (gradient_at(x_values + h * v) - gradient_at(x_values - h * v)) / (2 * h)
+
+    return (4 * central(eps / 2) - central(eps)) / 3
 
 
 def assert_close_hvp(analytic: np.ndarray, numeric: np.ndarray, what: str) -> None:
