@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -140,9 +142,15 @@ def test_fit_options_loss_optimizer_callback_progress(flower):
         seen.append((i, cost, m))
         return i == 2
 
-    costs = training.fit(model, X, Y, loss="binary_cross_entropy_with_logits",
-                         optimizer=optim.Adam(model.parameters(), lr=0.05), iterations=50,
-                         print_every=0, callback=stop_after_three, progress=True)
+    has_tqdm = importlib.util.find_spec("tqdm") is not None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        costs = training.fit(model, X, Y, loss="binary_cross_entropy_with_logits",
+                             optimizer=optim.Adam(model.parameters(), lr=0.05), iterations=50,
+                             print_every=0, callback=stop_after_three, progress=True)
+    missing_tqdm = [w for w in caught if "tqdm" in str(w.message)]
+    assert len(missing_tqdm) == (0 if has_tqdm else 1)  # no bar: said once, with the extra
+    assert has_tqdm or "tinygrad_edu[progress]" in str(missing_tqdm[0].message)
     assert len(costs) == 3 and [s[0] for s in seen] == [0, 1, 2] and seen[0][2] is model
     assert [s[1] for s in seen] == costs
     custom = training.fit(model, X, Y, loss=lambda A, Y: F.mse_loss(A, Y), lr=0.01,

@@ -64,7 +64,8 @@ def fit(
     iteration from one stream seeded by ``seed``. ``print_every``: print the course's cost
     line every that many iterations (0 or None: silent). ``callback(i, cost, model)`` runs
     after every iteration; if it returns True, training stops there. ``progress=True`` shows
-    a tqdm bar when tqdm is installed (it is optional) and is ignored otherwise.
+    a tqdm bar when tqdm is installed (the ``progress`` extra) and warns that it is missing
+    otherwise.
 
     The data are checked before the first step: ``DataError`` for no examples, nan or inf in
     X or Y, or (with a cross-entropy loss named by string) labels outside [0, 1].
@@ -250,7 +251,14 @@ def _progress(steps: range, progress: bool) -> Any:
         return steps
     try:
         from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional
+    except ImportError:  # tqdm is optional: train without the bar, and say how to get it
+        warnings.warn(
+            "fit(progress=True) shows a bar with tqdm, which is not installed: "
+            "pip install 'tinygrad_edu[progress]' (or pip install tqdm). Training goes on "
+            "without it.",
+            UserWarning,
+            stacklevel=3,
+        )
         return steps
     return tqdm(steps, desc="training")
 
