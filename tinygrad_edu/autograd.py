@@ -232,7 +232,9 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
                 "forward pass already produced nan/inf, so every gradient would be nan. Run the "
                 "forward pass inside tinygrad_edu.detect_anomaly() to find the op that made it."
             )
-        seed = np.ones(root.shape, dtype=root.data.dtype)
+        seed = np.array(1.0, dtype=root.data.dtype)  # dJ/dJ = 1
+        if root.ndim:
+            seed = np.ones(root.shape, dtype=seed.dtype)  # a cost of shape (1, 1)
     else:
         values = gradient.data if hasattr(gradient, "_ctx") else gradient  # a Tensor's values
         seed = np.array(values, dtype=root.data.dtype, copy=True)  # never alias the caller's
@@ -289,14 +291,16 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
         else:
             total = g
         ctx = node._ctx
-        if keep is None:
-            if ctx is not None and node.grad is None:  # an intermediate's first gradient
-                node.grad = total
-                shared.add(id(total))
-            else:  # accumulation, or a leaf (which must get an array of its own)
-                _store_grad(node, total, ctx is None, shared)
-        elif node in keep:
-            found[node] = total
+        if keep is not None:
+            if node in keep:
+                found[node] = total
+        elif node.grad is not None:  # accumulation: a second backward, or a leaf used again
+            node.grad = node.grad + total
+        elif ctx is not None:  # an intermediate's first gradient (may be a neighbour's array)
+            node.grad = total
+            shared.add(id(total))
+        else:  # a leaf's first gradient: an array of its own
+            node.grad = _own_array(total, shared)
         if ctx is None or g is None:
             continue
         parents = ctx.parents
@@ -334,15 +338,12 @@ def _take_shortcut(node: Tensor, parent: Tensor, shortcut: Shortcut, grads: dict
         grads[inner] = ig if previous is None else previous + ig
 
 
-def _store_grad(node: Tensor, g: np.ndarray, is_leaf: bool, shared: set) -> None:
-    """``node.grad += g``; a leaf gets an array of its own (no view, no array shared)."""
-    if node.grad is not None:
-        node.grad = node.grad + g
-    elif is_leaf and (id(g) in shared or not g.flags.owndata or not g.flags.writeable):
-        node.grad = np.array(g, copy=True)
-    else:
-        node.grad = g
-    shared.add(id(node.grad))
+def _own_array(g: np.ndarray, shared: set) -> np.ndarray:
+    """``g``, or a copy of it when it is a view or already some tensor's ``.grad``."""
+    if id(g) in shared or not g.flags.owndata or not g.flags.writeable:
+        return np.array(g, copy=True)
+    shared.add(id(g))
+    return g
 
 
 def backward(root: Tensor, gradient: Any = None) -> None:
@@ -351,8 +352,12 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     The engine behind ``Tensor.backward``.
     """
     _check_can_backward(root, "backward()")
-    with no_grad():
+    recording = MODE.grad
+    MODE.grad = False  # as no_grad(): the rules' arithmetic on arrays records nothing
+    try:
         _run((root,), (_seed(root, gradient, False),), False, None)
+    finally:
+        MODE.grad = recording
 
 
 def grad(

@@ -128,12 +128,25 @@ def sum_to_shape(g: Array, shape: tuple) -> Array:
     g_shape = g.shape
     if g_shape == shape:
         return g
+    axes = _SUMMED_AXES.get((g_shape, shape))
+    if axes is None:
+        axes = _summed_axes(g_shape, shape)
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if len(g_shape) != len(shape) else g
+
+
+def _summed_axes(g_shape: tuple, shape: tuple) -> tuple:
+    """The axes broadcasting added (prepended) or stretched (size 1 in ``shape``)."""
     lead = len(g_shape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
     )
-    g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if lead else g
+    if len(_SUMMED_AXES) < 4096:  # remembered per pair of shapes: a training loop repeats them
+        _SUMMED_AXES[g_shape, shape] = axes
+    return axes
+
+
+_SUMMED_AXES: dict = {}
 
 
 def broadcast_to(x: Array, shape: tuple) -> Array:
@@ -900,13 +913,13 @@ class BinaryCrossEntropy(Function):
         return {"reduction": self.reduction}
 
     def backward(self, g, out, A, Y):
-        scale = 1.0 / self.m if self.reduction == "mean" else 1.0
+        g_over_m = g * (1.0 / self.m if self.reduction == "mean" else 1.0)  # a scalar
         A_minus_Y = A - Y
         # dA = (A - Y) / (A (1 - A)) / m
-        dA = g * (A_minus_Y / maximum_with(A * (1.0 - A), _DENOMINATOR_FLOOR)) * scale
+        dA = A_minus_Y / maximum_with(A * (1.0 - A), _DENOMINATOR_FLOOR) * g_over_m
         if not self.after_sigmoid:
             return dA, None
-        dZ = g * A_minus_Y * scale  # dZ = (A - Y) / m: the sigmoid's A(1-A) cancelled exactly
+        dZ = A_minus_Y * g_over_m  # dZ = (A - Y) / m: the sigmoid's A(1-A) cancelled exactly
         return Shortcut(dA, (dZ,)), None  # A.grad = dA; Z gets dZ, not dA * A(1-A)
 
 
@@ -936,8 +949,8 @@ class BinaryCrossEntropyWithLogits(Function):
         return {"reduction": self.reduction}
 
     def backward(self, g, out, Z, Y):
-        scale = 1.0 / self.m if self.reduction == "mean" else 1.0
-        return g * (sigmoid_of(Z) - Y) * scale, None  # dZ = (A - Y) / m
+        g_over_m = g * (1.0 / self.m if self.reduction == "mean" else 1.0)  # a scalar
+        return (sigmoid_of(Z) - Y) * g_over_m, None  # dZ = (A - Y) / m
 
 
 # ---------------------------------------------------------------------------------------------

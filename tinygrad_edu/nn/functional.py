@@ -79,15 +79,28 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
+_TENSOR_METHODS: dict[str, Callable[[Tensor], Tensor]] = {
+    "sigmoid": Tensor.sigmoid,
+    "tanh": Tensor.tanh,
+    "relu": Tensor.relu,
+}
+
+
 def get_activation(
     activation: str | Callable[[Tensor], Tensor], alpha: float = 0.01
 ) -> tuple[str, Callable[[Tensor], Tensor]]:
-    """``(name, function)`` for an activation name or a callable (``alpha`` for leaky_relu)."""
+    """``(name, function)`` for an activation name or a callable (``alpha`` for leaky_relu).
+
+    The function takes a Tensor (a layer's Z): for "sigmoid", "tanh" and "relu" it is the
+    Tensor method itself (``Tensor.tanh``), which saves a call per layer in a training loop.
+    """
     if callable(activation):
         return getattr(activation, "__name__", type(activation).__name__), activation
     if activation == "leaky_relu":
         alpha = float(alpha)
         return "leaky_relu", lambda z: z.leaky_relu(alpha)
+    if activation in _TENSOR_METHODS:  # a layer's Z is a Tensor: its method, one call less
+        return activation, _TENSOR_METHODS[activation]
     if activation in ACTIVATIONS:
         return activation, ACTIVATIONS[activation]
     raise ValueError(
