@@ -110,6 +110,24 @@ def test_sigmoid_exactly_0_and_1_wrong_with_certainty_gives_the_full_gradient():
     assert A.grad.tolist() == [[-0.5e12, 0.5e12]]  # dA with A(1 - A) floored at 1e-12
 
 
+@numeric_settings(60)
+@given(seed=seeds, n_y=st.integers(1, 3), m=st.integers(1, 6),
+       scale=st.sampled_from([0.5, 3.0, 20.0, 300.0]), soft=st.booleans())
+def test_the_cost_after_a_sigmoid_is_the_cross_entropy_of_the_logits(seed, n_y, m, scale, soft):
+    """J = 1/m Σ [log(1 + e^-Z) + (1 - Y) Z] equals the course's formula where its logs are
+    finite, and the logits form log(1 + e^Z) - Y Z everywhere (to one rounding of Z)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, scale, size=(n_y, m))
+    y = rng.uniform(size=(n_y, m)) if soft else labels(rng, (n_y, m))
+    J = F.binary_cross_entropy(Tensor(z, requires_grad=True).sigmoid(), y).item()
+    logits = np.sum(np.logaddexp(0.0, z) - y * z) / m
+    assert abs(J - logits) <= 1e-14 * abs(logits) + 2.3e-16 * np.sum(np.abs(z)) / m
+    if scale <= 3.0:
+        a = sigmoid_reference(z)
+        course = -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / m
+        assert J == pytest.approx(course, rel=1e-12)
+
+
 @numeric_settings(40)
 @given(seed=seeds, m=st.integers(1, 6), saturated=st.booleans())
 def test_A_grad_still_holds_the_course_dA(seed, m, saturated):

@@ -477,14 +477,28 @@ class Sigmoid(Function):
     """a = σ(z) = 1 / (1 + e^-z) (F1.1, F2.1);  dz = da * a(1 - a).
 
     Computed as exp(-log(1 + e^-z)) with ``logaddexp``: no overflow warning at z = ±1000.
+    The op keeps ``minus_log_a`` = log(1 + e^-z) = -log a, exact for any z, for the
+    cross-entropy that usually follows (its cost then needs no second ``logaddexp``).
     """
 
-    __slots__ = ()
+    __slots__ = ("minus_log_a",)
     name = "sigmoid"
 
     @staticmethod
     def forward(z):
         return np.exp(-np.logaddexp(0.0, -z))
+
+    @classmethod
+    def apply(cls, z: Tensor) -> Tensor:
+        if not (z.requires_grad and MODE.grad):
+            return make_result(cls.forward(z.data), None)
+        minus_log_a = np.logaddexp(0.0, -z.data)  # -log σ(z) = log(1 + e^-z)
+        ctx = cls((z,))
+        ctx.minus_log_a = minus_log_a
+        return make_result(np.exp(-minus_log_a), ctx)  # the same bits as forward(z)
+
+    def attributes(self) -> dict:
+        return {}
 
     def backward(self, g, out, z):
         return (g * (out * (1.0 - out)),)  # dZ = dA * A(1-A)
@@ -873,7 +887,8 @@ class BinaryCrossEntropy(Function):
 
     When A is the output of ``sigmoid(Z)`` (a Dense layer with activation="sigmoid"), the op
     is the course's fused output layer: the cost is computed from Z itself as
-    ``log(1 + e^Z) - Y Z`` and the rule gives Z its gradient in one formula,
+    ``log(1 + e^-Z) + (1 - Y) Z`` (the sigmoid keeps log(1 + e^-Z) = -log A, exact where
+    ``np.log(A)`` is -inf) and the rule gives Z its gradient in one formula,
     dZ = (A - Y) / m (F1.4, F3.2) — exact for every Z, the same bits as
     ``binary_cross_entropy_with_logits`` — instead of dA followed by the sigmoid's
     dA * A(1-A), which is 0 or damped once σ(Z) rounds to 0 or 1 (|Z| ≳ 28). A.grad still
@@ -893,9 +908,9 @@ class BinaryCrossEntropy(Function):
         _check_targets(A, Y, "binary_cross_entropy")
         a, y = A.data, Y.data
         after_sigmoid = type(A._ctx) is Sigmoid
-        if after_sigmoid:
-            z = A._ctx.parents[0].data
-            per_example = np.logaddexp(0.0, z) - y * z  # exact -[y log σ(z) + (1-y) log(1-σ(z))]
+        if after_sigmoid:  # -[y log σ(z) + (1-y) log(1-σ(z))] = log(1 + e^-z) + (1-y) z
+            sigmoid = A._ctx
+            per_example = sigmoid.minus_log_a + (1.0 - y) * sigmoid.parents[0].data
         else:
             per_example = -(
                 y * np.log(np.maximum(a, _LOG_FLOOR))

@@ -295,7 +295,7 @@ class Tensor:
 
     def sigmoid(self) -> Tensor:
         """σ(z) = 1/(1 + e^-z); derivative a(1 - a) (F2.1)."""
-        return _fn._unary(_fn.Sigmoid, self)
+        return _fn.Sigmoid.apply(self)
 
     def tanh(self) -> Tensor:
         """tanh(z); derivative 1 - a² (F2.2)."""

@@ -123,8 +123,8 @@ def binary_cross_entropy(A: Any, Y: Any, reduction: str = "mean") -> Tensor:
     When ``A`` was made by ``sigmoid(Z)`` (a Dense layer with activation="sigmoid" does
     this), sigmoid and cost are the course's output layer and are computed as one:
 
-    * the cost comes from the logits ``Z`` as ``log(1 + e^Z) - Y Z``: exact and finite for
-      every finite Z, also where σ(Z) rounds to 0 or 1;
+    * the cost comes from the logits ``Z`` as ``log(1 + e^-Z) + (1 - Y) Z``: finite for every
+      finite Z, also where σ(Z) rounds to 0 or 1 (1000 per example at Z = -1000, Y = 1);
     * ``Z.grad`` is exactly dZ = (A - Y) / m (F1.4, F3.2) for every Z — the same bits as
       ``binary_cross_entropy_with_logits(Z, Y)`` gives — and not dA * A(1-A), which the
       floor below would damp from |Z| ≈ 27.6 on and turn into 0 where A rounds to 0 or 1;
