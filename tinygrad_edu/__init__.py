@@ -16,9 +16,12 @@ from .autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_gra
 from .errors import (
     AnomalyError,
     BackwardError,
+    DataError,
     DtypeError,
     GradcheckError,
+    NameLookupError,
     ShapeError,
+    StateDictError,
     TinygradEduError,
     TrainingDivergedError,
 )
@@ -32,10 +35,13 @@ __version__ = "0.1.0"
 __all__ = [
     "AnomalyError",
     "BackwardError",
+    "DataError",
     "DtypeError",
     "GradcheckError",
     "GradcheckResult",
+    "NameLookupError",
     "ShapeError",
+    "StateDictError",
     "Tensor",
     "TinygradEduError",
     "TrainingDivergedError",

@@ -244,6 +244,11 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
                 f"{describe(root)} has shape {root.shape}; they must be equal (the gradient "
                 "of the cost with respect to that tensor)."
             )
+        if not np.all(np.isfinite(seed)):  # the user's array: checked once per backward
+            raise BackwardError(
+                f"backward(): the gradient argument for {describe(root)} holds nan or inf, so "
+                "every gradient would be nan; pass finite values (usually ones_like(output))."
+            )
     if create_graph:
         from .tensor import Tensor
 

@@ -52,11 +52,19 @@ class DataError(TinygradEduError, ValueError):
     the cost cannot take (cross-entropy needs labels in [0, 1])."""
 
 
-class StateDictError(TinygradEduError, KeyError):
+class _MessageKeyError(TinygradEduError, KeyError):
+    """A ``KeyError`` whose message prints as a sentence (``KeyError`` would quote it)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class StateDictError(_MessageKeyError):
     """A state dict (or a saved ``.npz``) whose names do not match the model's parameters."""
 
-    def __str__(self) -> str:  # KeyError would print the message in quotes
-        return str(self.args[0]) if self.args else ""
+
+class NameLookupError(_MessageKeyError):
+    """``tensor.find(name)``: no tensor, or more than one, of that name in the graph."""
 
 
 def describe(tensor: object) -> str:

@@ -589,8 +589,15 @@ class _Reduction(Function):
     @classmethod
     def apply(cls, x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
         axes = _axes(axis, x.ndim, x, cls.name)
-        if cls.name in ("max", "min") and x.data.size == 0:
-            raise ShapeError(f"{cls.name} of {describe(x)}: the tensor is empty")
+        shape = x.data.shape
+        if x.data.size == 0 and cls.name != "sum" and (
+            not shape or any(shape[i] == 0 for i in axes) or cls.name != "mean"
+        ):  # a sum of nothing is 0; a mean, max or min of nothing is undefined
+            raise ShapeError(
+                f"{cls.name} of {describe(x)} over "
+                f"{'all axes' if axis is None else f'axis {axis}'}: there are no elements "
+                f"(an empty batch, m = 0?), so the {cls.name} is undefined"
+            )
         data = cls.numpy_reduce(x.data, axis=axes, keepdims=keepdims)
         if x.requires_grad and MODE.grad:
             ctx = cls((x,))
@@ -860,11 +867,22 @@ _LOG_FLOOR = math.exp(-100.0)  # log(A) is never below -100 (PyTorch's rule for 
 _DENOMINATOR_FLOOR = 1e-12  # A(1-A) in the rule of dA is never below 1e-12 (PyTorch's)
 
 
+def labels_tensor(Y: Any, like: Tensor) -> Tensor:
+    """The labels/targets of a cost as a constant tensor; a numpy array or list given for
+    them is named ``Y``, so graphs, ``explain`` and errors read like the notes."""
+    if isinstance(Y, Tensor):
+        return Y
+    labels = _as_tensor(Y, like)
+    labels.name = "Y"
+    return labels
+
+
 def _check_targets(A: Tensor, Y: Tensor, op: str) -> None:
     if Y.shape != A.shape:
         raise ShapeError(
-            f"{op}: the labels {describe(Y)} and the predictions {describe(A)} must have the "
-            "same shape (n_y, m): one column per example. Reshape Y, e.g. Y.reshape(1, m)."
+            f"{op}: the labels are {describe(Y)} and the predictions {describe(A)}; they must "
+            "have the same shape (n_y, m): one column per example. Reshape Y, e.g. "
+            "Y.reshape(1, m)."
         )
     if Y.requires_grad:
         raise BackwardError(f"{op}: the labels {describe(Y)} must not require grad")
@@ -904,7 +922,7 @@ class BinaryCrossEntropy(Function):
 
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else _as_tensor(Y, A)
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, A)
         _check_targets(A, Y, "binary_cross_entropy")
         a, y = A.data, Y.data
         after_sigmoid = type(A._ctx) is Sigmoid
@@ -949,7 +967,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else _as_tensor(Y, Z)
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z)
         _check_targets(Z, Y, "binary_cross_entropy_with_logits")
         z, y = Z.data, Y.data
         m = _examples(Z)

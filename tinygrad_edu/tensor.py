@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DtypeError, ShapeError, describe
+from .errors import BackwardError, DtypeError, NameLookupError, ShapeError, describe
 
 _FLOAT_KINDS = ("float32", "float64")
 
@@ -35,7 +35,13 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         if arr.dtype.kind == "f" and arr.dtype.name not in _FLOAT_KINDS:
             arr = arr.astype(np.float64)
     else:
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError as error:  # ragged nested lists: rows of different lengths
+            raise ShapeError(
+                f"Tensor: the nested lists are not rectangular ({error}); every row needs the "
+                "same number of entries, e.g. [[1, 2], [3, 4]] for a (2, 2) tensor."
+            ) from None
         if arr.dtype.kind in "iuf":
             arr = arr.astype(np.float64)  # Python numbers and lists: float64
     if arr.dtype.kind not in "fiub":
@@ -174,6 +180,29 @@ class Tensor:
         """Forget the accumulated gradient (``grad = None``)."""
         self.grad = None
 
+    def find(self, name: str) -> Tensor:
+        """The tensor called ``name`` in the graph that made this one (this one included).
+
+        ``J.find("Z2")`` reaches an intermediate that a model created, to read its ``.grad``
+        after ``J.backward()``. Raises ``NameLookupError`` (a ``KeyError``) listing the names
+        in the graph when none or several tensors carry ``name``.
+        """
+        order = _autograd.topological_order(self, only_requires_grad=False)
+        matches = [t for t in order if t.name == name]
+        if len(matches) == 1:
+            return matches[0]
+        names = ", ".join(dict.fromkeys(t.name for t in order if t.name))
+        if not matches:
+            raise NameLookupError(
+                f"find({name!r}): no tensor of that name in the graph of {describe(self)}; "
+                f"its named tensors are: {names or 'none'}"
+            )
+        raise NameLookupError(
+            f"find({name!r}): {len(matches)} tensors in the graph of {describe(self)} are "
+            f"called {name!r} (a layer used twice?); give them distinct names, or walk the "
+            "graph with tinygrad_edu.autograd.topological_order"
+        )
+
     def detach(self) -> Tensor:
         """The same values (shared, not copied) as a new leaf that requires no grad."""
         out = object.__new__(Tensor)
@@ -191,7 +220,7 @@ class Tensor:
                 "or x.astype('float64')."
             )
         if not requires_grad and self._ctx is not None:
-            raise DtypeError(
+            raise BackwardError(
                 f"requires_grad_(False) on {describe(self)}, which was computed by "
                 f"{self._ctx.name}: use .detach() to cut it from the graph"
             )

@@ -155,7 +155,7 @@ def mse_loss(H: Any, Y: Any, reduction: str = "mean") -> Tensor:
     """
     _fn._check_reduction(reduction)
     H = _as_tensor(H)
-    Y = _as_tensor(Y, H)
+    Y = _fn.labels_tensor(Y, H)
     if H.shape != Y.shape:
         raise ShapeError(
             f"mse_loss: the predictions {describe(H)} and the targets {describe(Y)} must have "
