@@ -71,3 +71,14 @@ def test_ci_runs_the_readme_test_command_exactly():
 )
 def test_the_readme_links_to_files_that_exist(link):
     assert (ROOT / link).exists(), f"README links to {link}, which is not in the repository"
+
+
+def test_the_readme_formula_table_is_the_one_tests_readme_keeps_honest():
+    """tests/test_formula_index.py checks tests/README.md against the tests; the README's
+    copy of the table must be the same rows."""
+    tests_readme = (ROOT / "tests" / "README.md").read_text(encoding="utf-8")
+
+    def rows(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("| F")]
+
+    assert rows(README) == rows(tests_readme) and len(rows(README)) >= 40
