@@ -184,12 +184,17 @@ def test_two_costs_on_the_same_sigmoid_add_up():
     np.testing.assert_allclose(A.grad, course_dA(A.data, y1, 5) + course_dA(A.data, y2, 1))
 
 
-def test_a_second_backward_accumulates_on_the_logits_and_on_A():
-    rng = np.random.default_rng(4)
-    z, y = saturated_logits(rng, (1, 4)), labels(rng, (1, 4))
+def saturated_cost(seed, shape):
+    """Z (saturated logits), A = σ(Z), the labels y and J = binary_cross_entropy(A, y)."""
+    rng = np.random.default_rng(seed)
+    z, y = saturated_logits(rng, shape), labels(rng, shape)
     Z = Tensor(z, requires_grad=True)
     A = Z.sigmoid()
-    J = F.binary_cross_entropy(A, y)
+    return Z, A, y, F.binary_cross_entropy(A, y)
+
+
+def test_a_second_backward_accumulates_on_the_logits_and_on_A():
+    Z, A, y, J = saturated_cost(4, (1, 4))
     J.backward()
     first_Z, first_A = Z.grad.copy(), A.grad.copy()
     J.backward()
@@ -212,11 +217,7 @@ def test_an_upstream_gradient_other_than_one_scales_both():
 
 
 def test_grad_returns_both_without_touching_dot_grad():
-    rng = np.random.default_rng(6)
-    z, y = saturated_logits(rng, (1, 6)), labels(rng, (1, 6))
-    Z = Tensor(z, requires_grad=True)
-    A = Z.sigmoid()
-    J = F.binary_cross_entropy(A, y)
+    Z, A, y, J = saturated_cost(6, (1, 6))
     dA, dZ = grad(J, [A, Z])
     assert Z.grad is None and A.grad is None
     np.testing.assert_array_equal(dZ, (A.data - y) / 6)
