@@ -515,3 +515,24 @@ def test_numpy_labels_given_to_the_cost_are_drawn_as_y():
     assert "X" in names.values() and "Y" in names.values()
     cost_op = next(i for i, op in dot.ops().items() if op == "binary_cross_entropy")
     assert dot.node("Y") in [src for src, _ in dot.into(cost_op)]
+
+
+def test_the_committed_two_layer_svg_is_what_the_script_draws_today(tmp_path):
+    """examples/two_layer_graph.svg (shown in the README) is kept current by
+    examples/make_graph_svg.py: the same texts (names, shapes, broadcasts, legend) as a fresh
+    rendering of the same graph. Compared by text, not bytes, so any renderer will do."""
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    fresh = tmp_path / "fresh.svg"
+    subprocess.run([sys.executable, str(examples / "make_graph_svg.py"), str(fresh)],
+                   check=True, capture_output=True)
+
+    def texts(path: Path) -> list[str]:
+        root = ET.parse(path).getroot()
+        return sorted(t.text.strip() for t in root.iter("{http://www.w3.org/2000/svg}text")
+                      if t.text and t.text.strip())
+
+    committed = texts(examples / "two_layer_graph.svg")
+    assert {"W1", "b1", "Z1", "A1", "W2", "b2", "Z2", "A2", "X", "Y", "J"} <= set(committed)
+    assert committed == texts(fresh), (
+        "examples/two_layer_graph.svg is out of date: run python examples/make_graph_svg.py"
+    )
