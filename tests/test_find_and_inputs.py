@@ -16,6 +16,7 @@ from tinygrad_edu import (
     data,
     explain,
     nn,
+    optim,
 )
 
 
@@ -92,3 +93,21 @@ def test_requires_grad_off_on_a_computed_tensor_is_a_backward_error():
     with pytest.raises(BackwardError, match="detach"):
         y.requires_grad_(False)
     assert issubclass(tinygrad_edu.StateDictError, KeyError)
+
+
+def test_a_float32_model_fed_float64_data_keeps_float32_gradients():
+    """.grad has its tensor's dtype: numpy promotes float32 W @ float64 X to float64, the
+    gradient reaching W is cast back (as PyTorch does), so SGD keeps W float32."""
+    X, Y = data.load_planar_dataset()
+    model = nn.Sequential(nn.Dense(2, 4, activation="tanh", dtype=np.float32, seed=0),
+                          nn.Dense(4, 1, activation="sigmoid", dtype=np.float32, seed=1))
+    J = F.binary_cross_entropy(model(X), Y)
+    assert J.dtype == np.float64  # the forward pass follows numpy's promotion
+    J.backward()
+    for name, p in model.named_parameters():
+        assert p.grad.dtype == np.float32, name
+    J.backward()  # accumulation keeps it too
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    W1 = J.find("W1")
+    optim.SGD(model.parameters(), lr=0.1).step()
+    assert W1.data.dtype == np.float32

@@ -299,13 +299,16 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
         if keep is not None:
             if node in keep:
                 found[node] = total
-        elif node.grad is not None:  # accumulation: a second backward, or a leaf used again
-            node.grad = node.grad + total
-        elif ctx is not None:  # an intermediate's first gradient (may be a neighbour's array)
-            node.grad = total
-            shared.add(id(total))
-        else:  # a leaf's first gradient: an array of its own
-            node.grad = _own_array(total, shared)
+        else:
+            if total.dtype != node.data.dtype:  # a float32 weight met float64 data: .grad
+                total = total.astype(node.data.dtype)  # keeps the tensor's own dtype
+            if node.grad is not None:  # accumulation: a second backward, or a leaf used again
+                node.grad = node.grad + total
+            elif ctx is not None:  # an intermediate's first gradient (may be a neighbour's)
+                node.grad = total
+                shared.add(id(total))
+            else:  # a leaf's first gradient: an array of its own
+                node.grad = _own_array(total, shared)
         if ctx is None or g is None:
             continue
         parents = ctx.parents
