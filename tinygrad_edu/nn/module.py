@@ -150,27 +150,7 @@ class Module:
         The file is written next to its final place and then moved over it, so an interrupted
         save never leaves a half-written file in place of an earlier good one.
         """
-        target = Path(os.fspath(path))
-        if target.suffix != ".npz":
-            target = target.with_name(target.name + ".npz")
-        folder = target.parent
-        if not folder.is_dir():
-            raise FileNotFoundError(
-                f"save: the folder {str(folder)!r} does not exist (create it first, e.g. "
-                f"os.makedirs({str(folder)!r}, exist_ok=True))"
-            )
-        state = self.state_dict()
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, **state)
-            os.replace(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
-        return target
+        return save_npz(path, self.state_dict())
 
     def load(self, path: str | os.PathLike) -> Module:
         """Read parameters saved by ``save`` into this model (same layer sizes); returns self.
@@ -178,29 +158,7 @@ class Module:
         ``"model"`` finds ``model.npz``. A missing file raises ``FileNotFoundError``, a file
         that ``save`` did not write a ``ValueError``; the checks of ``load_state_dict`` apply.
         """
-        path = os.fspath(path)
-        if not os.path.exists(path) and os.path.exists(path + ".npz"):
-            path += ".npz"
-        if not os.path.exists(path):
-            raise FileNotFoundError(
-                f"load: no file {path!r} (nor {path + '.npz'!r}); Module.save(path) writes one"
-            )
-        not_saved = (
-            f"load: {path!r} is not a file written by Module.save (a .npz archive of named "
-            "arrays)"
-        )
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile):
-            raise ValueError(f"{not_saved}; numpy cannot read it as one") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"{not_saved}; it holds one {type(archive).__name__}")
-        with archive:
-            try:
-                state = {name: archive[name] for name in archive.files}
-            except ValueError:  # an entry that holds pickled objects
-                raise ValueError(f"{not_saved}: it holds Python objects, not arrays") from None
-        return self.load_state_dict(state)
+        return self.load_state_dict(load_npz(path, "Module.save"))
 
     # -- display -----------------------------------------------------------------------------
 
@@ -219,6 +177,57 @@ class Module:
 
 def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
+
+
+def save_npz(path: str | os.PathLike, state: Mapping[str, Any]) -> Path:
+    """Write ``state`` (named arrays) to ``path`` as ``.npz`` atomically and return the
+    path (``.npz`` added as numpy does): written next to its final place, then moved over it,
+    so an interrupted save never leaves a half-written file in place of an earlier good one.
+    Shared by ``Module.save`` and ``Optimizer.save``."""
+    target = Path(os.fspath(path))
+    if target.suffix != ".npz":
+        target = target.with_name(target.name + ".npz")
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"save: the folder {str(folder)!r} does not exist (create it first, e.g. "
+            f"os.makedirs({str(folder)!r}, exist_ok=True))"
+        )
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **state)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return target
+
+
+def load_npz(path: str | os.PathLike, writer: str) -> dict[str, np.ndarray]:
+    """The named arrays of a ``.npz`` file written by ``writer`` (``"Module.save"``, ...);
+    ``"model"`` finds ``model.npz``. A missing file raises ``FileNotFoundError``, a file that is
+    not an archive of plain arrays a ``ValueError`` naming ``writer``."""
+    path = os.fspath(path)
+    if not os.path.exists(path) and os.path.exists(path + ".npz"):
+        path += ".npz"
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"load: no file {path!r} (nor {path + '.npz'!r}); {writer}(path) writes one"
+        )
+    not_saved = f"load: {path!r} is not a file written by {writer} (a .npz archive of named arrays)"
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+        raise ValueError(f"{not_saved}; numpy cannot read it as one") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"{not_saved}; it holds one {type(archive).__name__}")
+    with archive:
+        try:
+            return {name: archive[name] for name in archive.files}
+        except ValueError:  # an entry that holds pickled objects
+            raise ValueError(f"{not_saved}: it holds Python objects, not arrays") from None
 
 
 def _state_value(name: str, value: Any, p: Tensor) -> np.ndarray:
