@@ -80,6 +80,20 @@ def test_mean_max_min_of_nothing_are_refused_sum_of_nothing_is_zero():
     assert empty.mean(axis=0).shape == (0,)  # m = 0 columns of 3 numbers: nothing to average
 
 
+def test_reducing_a_non_empty_axis_of_an_empty_tensor_works_like_numpy_and_differentiates():
+    """Only an empty *reduced* axis is undefined: mean/max/min over the 3 rows of (3, 0) give
+    0 results, as numpy does, and backward gives an empty gradient (was a ZeroDivisionError in
+    mean's rule and a ShapeError for max/min)."""
+    for op in ("mean", "max", "min", "sum"):
+        X = Tensor(np.zeros((3, 0)), requires_grad=True, name="X")
+        out = getattr(X, op)(axis=0)
+        assert out.shape == getattr(np, op)(X.data, axis=0).shape == (0,)
+        out.sum().backward()
+        assert X.grad.shape == (3, 0)
+    with pytest.raises(ShapeError, match=r"max of X \(3, 0\) over axis 1: there are no elements"):
+        Tensor(np.zeros((3, 0)), name="X").max(axis=1)
+
+
 def test_ragged_lists_and_nan_upstream_gradients_get_clear_errors():
     with pytest.raises(ShapeError, match="not rectangular"):
         Tensor([[1.0, 2.0], [3.0]])

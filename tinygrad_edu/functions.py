@@ -589,10 +589,8 @@ class _Reduction(Function):
     @classmethod
     def apply(cls, x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
         axes = _axes(axis, x.ndim, x, cls.name)
-        shape = x.data.shape
-        if x.data.size == 0 and cls.name != "sum" and (
-            not shape or any(shape[i] == 0 for i in axes) or cls.name != "mean"
-        ):  # a sum of nothing is 0; a mean, max or min of nothing is undefined
+        if x.data.size == 0 and cls.name != "sum" and any(x.data.shape[i] == 0 for i in axes):
+            # a sum of nothing is 0; a mean, max or min of nothing is undefined
             raise ShapeError(
                 f"{cls.name} of {describe(x)} over "
                 f"{'all axes' if axis is None else f'axis {axis}'}: there are no elements "
@@ -633,7 +631,7 @@ class Mean(_Reduction):
     numpy_reduce = staticmethod(np.mean)
 
     def backward(self, g, out, x):
-        n = math.prod(x.shape) // max(math.prod(self.kept_shape), 1) if x.shape else 1
+        n = math.prod(size for size, kept in zip(x.shape, self.kept_shape) if kept == 1)
         return (self.spread(g, x.shape) * (1.0 / n),)
 
 
