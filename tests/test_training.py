@@ -253,6 +253,20 @@ def test_divergence_keeps_the_costs_and_names_broken_parameters():
         training.fit(model, X, 3 * X, loss="mse", print_every=0)
 
 
+def test_divergence_within_the_first_pass_of_mini_batches_blames_the_learning_rate():
+    """Steps were taken in iteration 0 (one per mini-batch) before the cost blew up: that is
+    divergence, not a model that 'cannot start' (the message said so, blaming the model)."""
+    X = np.linspace(-10, 10, 400).reshape(1, 400)  # 400 steps of lr * x² ≈ 10³ in one pass
+    with pytest.raises(TrainingDivergedError) as raised:
+        training.fit(nn.Dense(1, 1, seed=0), X, 3 * X, loss="mse", lr=50.0, iterations=1,
+                     batch_size=1, print_every=0, seed=0)
+    message = str(raised.value)
+    assert "cannot start" not in message and "before any step" not in message
+    assert re.search(r"training diverged at iteration 0.*first pass over the mini-batches"
+                     r".*lr=50\.0", message)
+    assert raised.value.iteration == 0 and raised.value.costs == []
+
+
 def test_predict_needs_a_finite_threshold():
     X, _ = data.xor()
     model = nn.Dense(2, 1, activation="sigmoid", seed=0)

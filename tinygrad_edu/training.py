@@ -117,16 +117,17 @@ def fit(
             if full_batch:
                 J = loss_fn(model(X_t), Y_t)
                 cost = J.item()
-                _check_finite(cost, i, costs, optimizer, model)
+                _check_finite(cost, i, costs, optimizer, model, stepped=i > 0)
                 optimizer.zero_grad()
                 J.backward()
                 optimizer.step()
             else:
                 cost = 0.0
-                for X_batch, Y_batch in minibatches(X_values, Y_values, batch_size, seed=rng):
+                batches = minibatches(X_values, Y_values, batch_size, seed=rng)
+                for k, (X_batch, Y_batch) in enumerate(batches):
                     J = loss_fn(model(X_batch), Y_batch)
                     batch_cost = J.item()
-                    _check_finite(batch_cost, i, costs, optimizer, model)
+                    _check_finite(batch_cost, i, costs, optimizer, model, stepped=i > 0 or k > 0)
                     optimizer.zero_grad()
                     J.backward()
                     optimizer.step()
@@ -216,12 +217,13 @@ def _loss_function(loss: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 
 def _check_finite(cost: float, i: int, costs: list[float], optimizer: Optimizer,
-                  model: Any) -> None:
+                  model: Any, stepped: bool) -> None:
+    """Raise ``TrainingDivergedError`` for a nan/inf cost; ``stepped``: a step was taken."""
     if math.isfinite(cost):
         return
     broken = [name for name, p in _named_parameters(model, optimizer)
               if not np.all(np.isfinite(p.data))]
-    if not costs:
+    if not stepped:
         where = (f"the parameters {', '.join(broken)} hold nan/inf (loaded from a diverged "
                  "run?)" if broken else "X and Y are finite, so the model itself gives a nan "
                  "or inf output (a custom activation or loss?)")
@@ -229,9 +231,11 @@ def _check_finite(cost: float, i: int, costs: list[float], optimizer: Optimizer,
                    f"step; {where}.")
     else:
         blown = f" (the parameters {', '.join(broken)} now hold nan/inf)" if broken else ""
+        last = (f"the last finite cost was {costs[-1]:.6g} at iteration {i - 1}" if costs
+                else "within the first pass over the mini-batches")
         message = (
-            f"training diverged at iteration {i}: the cost became {cost}{blown}; the last "
-            f"finite cost was {costs[-1]:.6g} at iteration {i - 1}. The learning rate "
+            f"training diverged at iteration {i}: the cost became {cost}{blown}; {last}. "
+            "The learning rate "
             f"lr={getattr(optimizer, 'lr', '?')} is probably too large: gradient descent "
             "overshoots and the weights blow up. Try a smaller one (e.g. lr / 10), or scale X "
             "to a few units. The costs so far are in this error's .costs."
