@@ -539,6 +539,14 @@ def test_save_returns_the_path_and_an_interrupted_save_keeps_the_earlier_file(
         model.save(tmp_path / "missing" / "model.npz")
 
 
+def test_save_gives_the_file_the_permissions_np_savez_would(tmp_path):
+    """The atomic save writes a temporary file first; it must not keep mkstemp's private
+    0600 mode (a model saved on a shared course machine could not be read by the others)."""
+    np.savez(tmp_path / "plain.npz", W=np.zeros(2))
+    saved = nn.deep_network([2, 3, 1], seed=0).save(tmp_path / "model.npz")
+    assert os.stat(saved).st_mode & 0o777 == os.stat(tmp_path / "plain.npz").st_mode & 0o777
+
+
 def test_load_says_which_files_it_cannot_read(tmp_path):
     model = nn.deep_network([2, 3, 1], seed=0)
     with pytest.raises(FileNotFoundError, match=r"no file .*nope"):

@@ -18,7 +18,7 @@ mode (no dropout, no batch norm): calling a module is always the same computatio
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -193,7 +193,10 @@ def save_npz(path: str | os.PathLike, state: Mapping[str, Any]) -> Path:
             f"save: the folder {str(folder)!r} does not exist (create it first, e.g. "
             f"os.makedirs({str(folder)!r}, exist_ok=True))"
         )
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    # mode 0o666 minus the umask, as np.savez's own file would get (mkstemp's is 0o600)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **state)
