@@ -300,6 +300,15 @@ class Sym:
         return memo[id(self)]
 
 
+def _in_dtype_of(target: Any, value: Any) -> Any:
+    """As the engine stores it: a gradient has its tensor's dtype (float32 stays float32 even
+    where numpy promoted the arithmetic to float64)."""
+    dtype = getattr(target, "dtype", None)
+    if isinstance(value, np.ndarray) and dtype is not None and value.dtype != dtype:
+        return value.astype(dtype)
+    return value
+
+
 def _value_of_source(source: Any) -> Any:
     if type(source) is Tensor:
         return source.data
@@ -831,8 +840,8 @@ class Explanation:
         """``{equation: gradient}``, every equation computed in order with numpy."""
         values: dict = {}
         for eq in self.equations:
-            values[eq] = eq.expr.evaluate(values)
-        return values
+            values[eq] = eq.expr.evaluate(values)  # upstream values as the engine passes them
+        return {eq: _in_dtype_of(eq.target, value) for eq, value in values.items()}
 
     def _expand(self, eq: Equation) -> Sym:
         if eq not in self._expanded:
