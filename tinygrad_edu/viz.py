@@ -257,12 +257,10 @@ def _equation_lines(text: str) -> list[str]:
 
 
 def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
-                 equations: list[str], label: str | None = None) -> str:
+                 equations: list[str]) -> str:
     rows = []
     if t.name:
         rows.append(_cell(html.escape(t.name), bold=True))
-    elif label is not None:  # an unnamed array with a conventional name (the labels: Y)
-        rows.append(_cell(html.escape(label), bold=True))
     else:
         rows.append(_cell(f"<I>{html.escape(_readable_name(t))}</I>"))
     details = _shape(t.shape)
@@ -315,24 +313,6 @@ def _equations_of(root: Tensor) -> dict:
     return by_tensor, list(notes)
 
 
-_COST_OPS = ("binary_cross_entropy", "binary_cross_entropy_with_logits")
-
-
-def conventional_names(order: list) -> dict:
-    """Names for unnamed arrays whose place in the graph says what they are: the labels of a
-    cross-entropy are ``Y`` (a numpy Y given to ``F.binary_cross_entropy(A, Y)``)."""
-    names: dict = {}
-    taken = {t.name for t in order if t.name}
-    for t in order:
-        if t._ctx is not None and t._ctx.name in _COST_OPS and len(t._ctx.parents) > 1:
-            labels = t._ctx.parents[1]
-            if (labels._ctx is None and not labels.name and labels.data.size > 1
-                    and "Y" not in taken):
-                names[labels] = "Y"
-                taken.add("Y")
-    return names
-
-
 def _layers(order: list, consumers: dict) -> dict:
     """tensor -> layer index: from the name (W2, Z2 -> 2); an unnamed intermediate or
     constant takes the layer of its consumers when they all agree (``W1 @ X`` -> 1)."""
@@ -380,7 +360,6 @@ def to_dot(
         raise GraphTooLargeError(_too_large_message(n_nodes, len(order), max_nodes, layered,
                                                     collapse_layers))
     equations_of, notes = _equations_of(root) if equations else ({}, [])
-    known = conventional_names(order)
 
     def node_of(t: Tensor) -> str:  # the DOT node a tensor's value is drawn as
         l = layer.get(t)
@@ -399,9 +378,8 @@ def to_dot(
     for t in drawn:
         i = number[t]
         role = role_of(t, root)
-        tooltip = f"{t.name or known.get(t) or _readable_name(t)} {_shape(t.shape)}: {role}"
-        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []),
-                             known.get(t))
+        tooltip = f"{t.name or _readable_name(t)} {_shape(t.shape)}: {role}"
+        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []))
         lines = node_lines[layer.get(t)]
         lines.append(f"\tt{i} [label={label} tooltip={_quote(tooltip)}]\n")
         if t._ctx is None:
