@@ -300,8 +300,9 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
             if node in keep:
                 found[node] = total
         else:
-            if total.dtype != node.data.dtype:  # a float32 weight met float64 data: .grad
-                total = total.astype(node.data.dtype)  # keeps the tensor's own dtype
+            dtype = node.data.dtype  # `is not` first: the common case costs no comparison
+            if total.dtype is not dtype and total.dtype != dtype:  # a float32 weight met
+                total = total.astype(dtype)  # float64 data: .grad keeps the tensor's dtype
             if node.grad is not None:  # accumulation: a second backward, or a leaf used again
                 node.grad = node.grad + total
             elif ctx is not None:  # an intermediate's first gradient (may be a neighbour's)
