@@ -28,7 +28,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.functions import binary_cross_entropy
+from tinygrad_edu.functions import binary_cross_entropy, l2_penalty, mse_loss
 
 # ---------------------------------------------------------------------------------------------
 # tolerances (TESTING.md "three tiers, never mixed up")
@@ -266,8 +266,10 @@ def engine_network(
 
     Returns every tensor by its course name: ``X``, ``W1``, ``b1``, ``Z1``, ``A1``, ..., ``J``.
     ``cost="cross_entropy"`` uses ``binary_cross_entropy(A[L], Y, reduction)``;
-    ``cost="squared_error"`` uses ``1/m Σ ½‖A[L] - Y‖²`` written with Tensor ops;
-    ``weight_decay`` λ adds ``λ/2 Σ_l Σ W[l]²`` (biases are not decayed, seed 004).
+    ``cost="squared_error"`` uses ``mse_loss(A[L], Y, reduction)`` (``1/m Σ ½‖A[L] - Y‖²``);
+    ``weight_decay`` λ adds ``l2_penalty([W1, ..., WL], λ)`` (``λ/2 Σ_l Σ W[l]²``: biases are
+    not decayed, seed 004). The costs are the engine's fused ops, so the formula checks test
+    their rules.
     """
     t = {"X": Tensor(case.X, requires_grad=x_requires_grad, name="X")}
     A = t["X"]
@@ -279,9 +281,9 @@ def engine_network(
     if cost == "cross_entropy":
         J = binary_cross_entropy(A, case.Y, reduction=reduction)
     else:
-        J = 0.5 * ((A - case.Y) ** 2).sum() / case.m
+        J = mse_loss(A, case.Y, reduction=reduction)
     if weight_decay:
-        J = J + weight_decay / 2 * sum((t[f"W{l}"] ** 2).sum() for l in range(1, case.L + 1))
+        J = J + l2_penalty([t[f"W{l}"] for l in range(1, case.L + 1)], weight_decay)
     t["J"] = J
     J.backward()
     return t

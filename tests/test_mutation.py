@@ -25,7 +25,7 @@ from test_formulas_F3_two_layer import (
     check_F3_7,
 )
 from test_formulas_F4_deep import check_F4_2, check_F4_3, check_F4_4, check_F4_5
-from test_formulas_F5_squared_error import check_F5_2, check_F5_3, check_F5_5
+from test_formulas_F5_squared_error import check_F5_1, check_F5_2, check_F5_3, check_F5_5
 from test_formulas_F6_gradcheck import check_F6_2
 from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
@@ -53,6 +53,7 @@ CHECKS = {
     "F4.3": lambda: check_F4_3(DEEP_RELU),
     "F4.4": lambda: check_F4_4(DEEP_RELU),
     "F4.5": lambda: check_F4_5(DEEP_RELU),
+    "F5.1": lambda: check_F5_1(SQUARED_ERROR, 0.1),
     "F5.2": lambda: check_F5_2(SQUARED_ERROR),
     "F5.3": lambda: check_F5_3(SQUARED_ERROR),
     "F5.5": lambda: check_F5_5(SQUARED_ERROR, 0.1),
@@ -96,6 +97,22 @@ def cross_entropy_not_fused(self, g, out, A, Y):
     return shortcut.grad, none  # wrong: dA * A(1-A) through the sigmoid, damped at saturation
 
 
+def mse_without_1_over_m(self, g, out, H, Y):
+    return (H - Y) * g, None  # wrong: the 1/m of the mean cost dropped
+
+
+def mse_Y_minus_H(self, g, out, H, Y):
+    return (Y - H) * (g * (1.0 / self.m)), None  # wrong sign: δ = (y - a) f'(z)
+
+
+def l2_two_lambda_W(self, g, out, *weights):
+    return tuple(g * 2.0 * self.lam * W for W in weights)  # wrong: d(λ/2 W²) = 2λW
+
+
+def l2_decays_only_the_first_weight(self, g, out, *weights):
+    return (g * self.lam * weights[0],) + (None,) * (len(weights) - 1)  # wrong: W2.. forgotten
+
+
 REAL_TAKE_SHORTCUT = autograd._take_shortcut
 
 
@@ -130,6 +147,10 @@ MUTANTS = {
     "BCE not fused": (functions.BinaryCrossEntropy, "backward", cross_entropy_not_fused),
     "engine: Shortcut through A's rule too": (autograd, "_take_shortcut",
                                               shortcut_also_through_the_sigmoid),
+    "MSE without 1/m": (functions.MeanSquaredError, "backward", mse_without_1_over_m),
+    "MSE dH = Y - H": (functions.MeanSquaredError, "backward", mse_Y_minus_H),
+    "L2 2λW": (functions.L2Penalty, "backward", l2_two_lambda_W),
+    "L2 only W1": (functions.L2Penalty, "backward", l2_decays_only_the_first_weight),
     "matmul transposed dW": (functions.MatMul, "backward", matmul_transposes_square_dW),
     "bias gradient averaged": (functions.Add, "backward", add_averages_instead_of_summing),
 }
@@ -145,6 +166,10 @@ CAUGHT_BY = {
     "BCE not fused": ["F3.2 saturated"],
     "engine: Shortcut through A's rule too": ["F3.2", "F3.3", "F3.5", "F4.3", "F6.2",
                                               "F3.2 saturated"],
+    "MSE without 1/m": ["F5.2", "F5.3", "F5.5"],
+    "MSE dH = Y - H": ["F5.2", "F5.3", "F5.5"],
+    "L2 2λW": ["F5.1", "F5.5"],
+    "L2 only W1": ["F5.1", "F5.5"],
     "matmul transposed dW": ["F3.5", "F4.4", "F6.2"],
     "bias gradient averaged": ["F3.3", "F3.5", "F4.4", "F5.5"],
 }

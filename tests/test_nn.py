@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu import DtypeError, ShapeError, Tensor, nn, no_grad
+from tinygrad_edu import BackwardError, DtypeError, ShapeError, Tensor, functions, nn, no_grad
 from tinygrad_edu.errors import StateDictError
 
 NUMERIC = settings(max_examples=40, deadline=None)
@@ -158,6 +158,33 @@ def test_l2_penalty_covers_weights_only_and_its_gradient_is_lambda_W(seed, lam):
 def test_l2_penalty_needs_weights():
     with pytest.raises(ValueError, match="no weights"):
         F.l2_penalty([], 0.1)
+
+
+def test_mse_loss_is_one_op_whose_targets_are_constants_named_Y():
+    """One rule, dH = (H - Y) / m (F5.2): Y gets no gradient, as the cross-entropy's labels."""
+    H = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="A2")
+    J = F.mse_loss(H, np.ones((2, 3)))
+    assert type(J._ctx) is functions.MeanSquaredError
+    assert J._ctx.parents[0] is H and J._ctx.parents[1].name == "Y"
+    assert (J._ctx.m, J._ctx.reduction) == (3, "mean")
+    with pytest.raises(BackwardError, match=r"mse_loss: the labels Y .* must not require grad"):
+        F.mse_loss(H, Tensor(np.ones((2, 3)), requires_grad=True, name="Y"))
+    with no_grad():
+        assert F.mse_loss(H, np.ones((2, 3)))._ctx is None
+    assert not F.mse_loss(H.data, np.ones((2, 3))).requires_grad  # numpy H: a constant
+
+
+def test_l2_penalty_is_one_op_over_the_weights_in_order():
+    model = nn.deep_network([3, 4, 2, 1], seed=0)
+    P = F.l2_penalty(model, 0.25)
+    assert type(P._ctx) is functions.L2Penalty and P._ctx.lam == 0.25
+    assert list(P._ctx.parents) == model.weights()
+    W1, W2, _ = model.weights()
+    mixed = F.l2_penalty((w for w in [W1, W2.data]), 0.5)  # any iterable; an array is constant
+    mixed.backward()
+    np.testing.assert_array_equal(W1.grad, 0.5 * W1.data)
+    assert mixed.item() == pytest.approx(0.25 * (np.sum(W1.data**2) + np.sum(W2.data**2)))
+    assert not F.l2_penalty([W1.data], 0.5).requires_grad
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,12 @@ from strategies import (
 )
 
 from tinygrad_edu import Tensor, concatenate, grad, stack
-from tinygrad_edu.functions import binary_cross_entropy, binary_cross_entropy_with_logits
+from tinygrad_edu.functions import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    l2_penalty,
+    mse_loss,
+)
 
 
 def hessian_vector_product(f, x_values: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -74,6 +79,34 @@ def test_hvp_of_sum_tanh_cubed_matches_its_closed_form(shape, seed):
     np.testing.assert_allclose(first.data, 3 * t**2 * (1 - t**2), rtol=1e-12, atol=1e-15)
 
 
+@numeric_settings(40)
+@given(shape=shapes(min_dims=1, max_dims=2), seed=seeds, reduction=st.sampled_from(["mean", "sum"]))
+def test_hvp_of_the_squared_error_is_v_over_m(shape, seed, reduction):
+    """F5.1: J = ½ Σ (H - Y)² / m, dH = (H - Y) / m, so the Hessian is I / m (I for "sum")."""
+    rng = np.random.default_rng(seed)
+    h, y, v = rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=shape)
+    hv = hessian_vector_product(lambda t: mse_loss(t, y, reduction), h, v)
+    m = shape[-1] if reduction == "mean" else 1
+    np.testing.assert_allclose(hv, v / m, rtol=1e-12, atol=1e-15)
+    H = Tensor(h, requires_grad=True)
+    first = grad(mse_loss(H, y, reduction), H, create_graph=True)
+    assert first.requires_grad  # the rule (H - Y) * g / m, recorded as Tensor ops
+    np.testing.assert_allclose(first.data, (h - y) / m, rtol=1e-12, atol=1e-15)
+
+
+@numeric_settings(40)
+@given(shape=shapes(), seed=seeds, lam=st.floats(0.01, 10.0))
+def test_hvp_of_the_weight_penalty_is_lambda_v(shape, seed, lam):
+    """F5.5: P = λ/2 Σ_l Σ W_l², dW = λ W, so the Hessian is λ I; with W and 3W both made
+    from x, P = 10 λ/2 Σ x² and H v = 10 λ v (each weight's rule adds its part)."""
+    rng = np.random.default_rng(seed)
+    x, v = rng.normal(size=shape), rng.normal(size=shape)
+    hv = hessian_vector_product(lambda t: l2_penalty([t], lam), x, v)
+    np.testing.assert_allclose(hv, lam * v, rtol=1e-12, atol=1e-15)
+    hv = hessian_vector_product(lambda t: l2_penalty([t, t * 3.0], lam), x, v)
+    np.testing.assert_allclose(hv, 10 * lam * v, rtol=1e-12, atol=1e-15)
+
+
 def _sum_keep(t):
     return t.sum(axis=1, keepdims=True)
 
@@ -112,6 +145,10 @@ SECOND_ORDER = {
                                   lambda r, s: r.normal(size=s) * 0.7),
     "mean_max": (lambda x: (x * x).mean(axis=-1, keepdims=True) * x.max(),
                  lambda r, s: r.normal(size=s)),
+    "mse_loss": (lambda x: mse_loss(x.tanh() * x, np.full(x.shape, 0.3)),
+                 lambda r, s: r.normal(size=s)),
+    "l2_penalty": (lambda x: l2_penalty([x.sigmoid(), x * x], 0.7),
+                   lambda r, s: r.normal(size=s)),
     "concatenate": (lambda x: concatenate([x * x, x.exp()], axis=0),
                     lambda r, s: r.normal(size=s)),
     "broadcast": (lambda x: (x.reshape(-1, 1) * x.reshape(1, -1).sigmoid()).sum(axis=0),

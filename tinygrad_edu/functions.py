@@ -984,6 +984,80 @@ class BinaryCrossEntropyWithLogits(Function):
         return (sigmoid_of(Z) - Y) * g_over_m, None  # dZ = (A - Y) / m
 
 
+class MeanSquaredError(Function):
+    """J = 1/m Σ_i ½‖h(x⁽ⁱ⁾) - y⁽ⁱ⁾‖² = ½ Σ (H - Y)² / m (F5.1) on predictions H (n_y, m).
+
+    dH = (H - Y) / m, so after a layer H = f(Z) the output delta is δ = -(y - a) * f'(z)
+    (F5.2). The targets Y are constants (no gradient). ``reduction="sum"`` drops the 1/m.
+    """
+
+    __slots__ = ("m", "reduction")
+    name = "mse_loss"
+
+    @classmethod
+    def apply(cls, H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, H)
+        if H.shape != Y.shape:
+            raise ShapeError(
+                f"mse_loss: the predictions {describe(H)} and the targets {describe(Y)} must "
+                "have the same shape (n_y, m): one column per example. Reshape Y, e.g. "
+                "Y.reshape(1, m)."
+            )
+        _check_targets(H, Y, "mse_loss")
+        m = _examples(H)
+        d = H.data - Y.data
+        data = (d * d).sum() * (0.5 / m if reduction == "mean" else 0.5)
+        if H.requires_grad and MODE.grad:
+            ctx = cls((H, Y))
+            ctx.m, ctx.reduction = m, reduction
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"reduction": self.reduction}
+
+    def backward(self, g, out, H, Y):
+        g_over_m = g * (1.0 / self.m if self.reduction == "mean" else 1.0)  # a scalar
+        return (H - Y) * g_over_m, None  # dH = (H - Y) / m
+
+
+class L2Penalty(Function):
+    """P = λ/2 Σ_l Σ_i Σ_j (W_ji^(l))² (F5.1): the weight-decay term over the weights W_l.
+
+    dW_l = λ W_l (F5.5): added to each W's gradient of the data term. One op over all the
+    weights (like ``concatenate``): its inputs are the W's, in the order given.
+    """
+
+    __slots__ = ("lam",)
+    name = "l2_penalty"
+
+    @classmethod
+    def apply(cls, weights: tuple, lam: float) -> Tensor:
+        weights = tuple(w if type(w) is Tensor else _as_tensor(w) for w in weights)
+        if not weights:
+            raise ValueError("l2_penalty: no weights given (pass model.weights() or a list of W)")
+        lam = float(lam)
+        total = (weights[0].data * weights[0].data).sum()
+        for w in weights[1:]:
+            total = total + (w.data * w.data).sum()
+        data = total * (lam / 2.0)
+        if any(w.requires_grad for w in weights) and MODE.grad:
+            ctx = cls(weights)
+            ctx.lam = lam
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"lam": self.lam}
+
+    def backward(self, g, out, *weights):
+        g_lam = g * self.lam  # a scalar
+        return tuple(  # dW = λ W
+            g_lam * W if parent.requires_grad else None
+            for parent, W in zip(self.parents, weights)
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # the functional API (also reachable as Tensor methods)
 # ---------------------------------------------------------------------------------------------
@@ -1019,7 +1093,18 @@ def binary_cross_entropy_with_logits(Z: Tensor, Y: Any, reduction: str = "mean")
     return BinaryCrossEntropyWithLogits.apply(_as_tensor(Z), Y, reduction)
 
 
+def mse_loss(H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
+    _check_reduction(reduction)
+    return MeanSquaredError.apply(_as_tensor(H), Y, reduction)
+
+
+def l2_penalty(weights: Any, lam: float) -> Tensor:
+    return L2Penalty.apply(tuple(weights), lam)
+
+
 binary_cross_entropy.__doc__ = BinaryCrossEntropy.__doc__
+mse_loss.__doc__ = MeanSquaredError.__doc__
+l2_penalty.__doc__ = L2Penalty.__doc__
 binary_cross_entropy_with_logits.__doc__ = BinaryCrossEntropyWithLogits.__doc__
 
 

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import functions as _fn
-from ..errors import ShapeError, describe
 from ..tensor import Tensor, _as_tensor
 
 __all__ = [
@@ -151,20 +150,11 @@ def mse_loss(H: Any, Y: Any, reduction: str = "mean") -> Tensor:
 
     Each example's squared error is summed over its ``n_y`` outputs (the norm), then averaged
     over the examples; ``reduction="sum"`` drops the 1/m. Gradient: dH = (H - Y) / m, so after a
-    layer ``h = f(z)`` the output delta is δ = -(y - a) * f'(z) (F5.2).
+    layer ``h = f(z)`` the output delta is δ = -(y - a) * f'(z) (F5.2). One op
+    (``functions.MeanSquaredError``), so ``explain`` prints ``dA2 = (A2 - Y) / m``. The targets
+    ``Y`` are constants: a numpy array is named ``Y``; a Tensor that requires grad is refused.
     """
-    _fn._check_reduction(reduction)
-    H = _as_tensor(H)
-    Y = _fn.labels_tensor(Y, H)
-    if H.shape != Y.shape:
-        raise ShapeError(
-            f"mse_loss: the predictions {describe(H)} and the targets {describe(Y)} must have "
-            "the same shape (n_y, m): one column per example."
-        )
-    m = H.shape[-1] if H.ndim else 1
-    D = H - Y
-    total = (D * D).sum()
-    return total * (0.5 / m if reduction == "mean" else 0.5)
+    return _fn.mse_loss(H, Y, reduction)
 
 
 def l2_penalty(weights: Any, lam: float) -> Tensor:
@@ -172,14 +162,9 @@ def l2_penalty(weights: Any, lam: float) -> Tensor:
 
     ``weights`` is an iterable of weight tensors, or a Module (its ``weights()``, the ``W``
     matrices: biases are not decayed). Its gradient is λ W (F5.5). Add it to the cost:
-    ``J = F.mse_loss(H, Y) + F.l2_penalty(model, lam)``.
+    ``J = F.mse_loss(H, Y) + F.l2_penalty(model, lam)``. One op over all the weights
+    (``functions.L2Penalty``), so ``explain`` prints ``dW2 = λ * W2 + dZ2 @ A1ᵀ``.
     """
     if hasattr(weights, "weights") and callable(weights.weights):
         weights = weights.weights()
-    tensors = [_as_tensor(w) for w in weights]
-    if not tensors:
-        raise ValueError("l2_penalty: no weights given (pass model.weights() or a list of W)")
-    total = (tensors[0] * tensors[0]).sum()
-    for W in tensors[1:]:
-        total = total + (W * W).sum()
-    return total * (float(lam) / 2.0)
+    return _fn.l2_penalty(weights, lam)
