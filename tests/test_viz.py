@@ -24,6 +24,7 @@ import pytest
 
 from tinygrad_edu import Tensor, TinygradEduError, nn, viz
 from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.functional import binary_cross_entropy
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -536,3 +537,23 @@ def test_the_committed_two_layer_svg_is_what_the_script_draws_today(tmp_path):
     assert committed == texts(fresh), (
         "examples/two_layer_graph.svg is out of date: run python examples/make_graph_svg.py"
     )
+
+
+def test_squared_error_and_weight_penalty_are_one_readable_op_each():
+    """F5.1: J = mse_loss(A2, Y) + l2_penalty([W1, W2], λ): two op nodes, labelled as costs."""
+    X = np.random.default_rng(0).normal(size=(2, 6))
+    Y = np.random.default_rng(1).uniform(size=(1, 6))
+    model = nn.Sequential(nn.Dense(2, 3, "sigmoid", seed=0), nn.Dense(3, 1, "sigmoid", seed=1))
+    J = F.mse_loss(model(X), Y) + F.l2_penalty(model, 0.1)
+    dot = Dot(viz.to_dot(J))
+    ops = dot.ops()
+    assert "mul" not in ops.values() and "sum" not in ops.values()
+    [mse] = [i for i, op in ops.items() if op == "mse_loss"]
+    [l2] = [i for i, op in ops.items() if op == "l2_penalty"]
+    assert dot.nodes[mse].startswith('"squared error" ')
+    assert dot.nodes[l2].startswith('"L2 penalty (λ=0.1)" ')
+    assert sorted(src for src, _ in dot.into(mse)) == sorted([dot.node("A2"), dot.node("Y")])
+    assert sorted(src for src, _ in dot.into(l2)) == sorted([dot.node("W1"), dot.node("W2")])
+    summed = Dot(viz.to_dot(F.mse_loss(model(X), Y, reduction="sum")))
+    [label] = [n for i, n in summed.nodes.items() if i.startswith("f") and "mse_loss" in n]
+    assert label.startswith('"squared error (reduction=sum)" ')

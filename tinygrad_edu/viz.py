@@ -102,7 +102,7 @@ _OP_SYMBOLS = {
     "sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu", "clip": "clip",
     "sum": "Σ", "mean": "mean", "max": "max", "min": "min",
     "binary_cross_entropy": "cross-entropy", "binary_cross_entropy_with_logits":
-    "cross-entropy (logits)",
+    "cross-entropy (logits)", "mse_loss": "squared error", "l2_penalty": "L2 penalty",
 }
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
@@ -118,9 +118,11 @@ def _op_label(op: str, attributes: dict) -> str:
         shown.pop("axes", None)  # the plain matrix transpose
     if op in ("sum", "mean", "max", "min") and not shown.get("keepdims"):
         shown.pop("keepdims", None)
-    if op in ("binary_cross_entropy", "binary_cross_entropy_with_logits") and \
+    if op in ("binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss") and \
             shown.get("reduction") == "mean":
         shown.pop("reduction")  # the course's default: 1/m Σ
+    if op == "l2_penalty" and "lam" in shown:
+        shown["λ"] = shown.pop("lam")  # λ/2 Σ W²
     if not shown:
         return symbol
     settings = ", ".join(f"{k}={_number(v)}" for k, v in shown.items())
