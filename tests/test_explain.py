@@ -15,6 +15,7 @@ Three kinds of checks:
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.explain import Sym, explain
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-LOSSES = ("bce", "bce_logits", "mse")
+LOSSES = ("bce", "bce_logits", "mse", "mse_loss", "mse_l2")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def network(dims: list, activations: list, loss: str, m: int, seed: int,
     rng = np.random.default_rng(seed)
     t = {"X": Tensor(rng.normal(size=(dims[0], m)), name="X", dtype=dtype,
                      requires_grad=x_requires_grad)}
-    if loss == "mse":
+    if loss.startswith("mse"):
         t["Y"] = Tensor(rng.normal(size=(dims[-1], m)), name="Y", dtype=dtype)
     else:
         t["Y"] = Tensor((rng.random((dims[-1], m)) < 0.5) * 1.0, name="Y", dtype=dtype)
@@ -71,9 +72,13 @@ def network(dims: list, activations: list, loss: str, m: int, seed: int,
         J = fn.binary_cross_entropy(A, t["Y"])
     elif loss == "bce_logits":
         J = fn.binary_cross_entropy_with_logits(A, t["Y"])
-    else:
+    elif loss == "mse":  # written with primitive ops
         D = A - t["Y"]
         J = (D * D).mean()
+    else:  # the fused F5.1 cost, with the weight penalty for "mse_l2"
+        J = fn.mse_loss(A, t["Y"])
+        if loss == "mse_l2":
+            J = J + fn.l2_penalty([t[f"W{l}"] for l in range(1, len(dims))], 0.1)
     J.name = "J"
     return J, t
 
@@ -155,7 +160,7 @@ def _random_op(draw, rng, pool: list, leaf) -> Tensor:
         "add", "sub", "mul", "div", "neg", "pow2", "pow3", "pow", "exp", "log", "sqrt", "abs",
         "sigmoid", "tanh", "relu", "leaky", "maximum", "minimum", "clip", "matmul", "vecmat",
         "sum", "mean", "max", "min", "reshape", "transpose", "broadcast", "getitem", "take",
-        "concatenate", "stack", "bias")))
+        "concatenate", "stack", "bias", "mse_loss", "l2_penalty")))
     same = y if y.shape == x.shape else x
     shaped = op in ("matmul", "vecmat", "sum", "mean", "max", "min", "reshape", "transpose",
                     "getitem", "take", "concatenate")
@@ -208,6 +213,10 @@ def _random_op(draw, rng, pool: list, leaf) -> Tensor:
         return concatenate([x, same], axis=0)
     if op == "stack":
         return stack([x, same], axis=-1)
+    if op == "mse_loss":
+        return fn.mse_loss(x, rng.normal(size=x.shape)) * 3.0  # upstream gradient 3, not 1
+    if op == "l2_penalty":
+        return fn.l2_penalty([x, same], 0.3)
     bias = leaf((*x.shape[:-1], 1)) if x.ndim else leaf(())
     return x + bias
 
@@ -554,6 +563,58 @@ def test_mean_squared_error_divides_by_m():
     e = assert_equations_are_the_gradients(J)
     assert e[0].text == "d((Z1 - Y) * (Z1 - Y)) = np.ones((1, 5)) / m"
     assert e["dZ1"].text == "dZ1 = d(Z1 - Y)"
+
+
+def squared_error_network(lam: float = 0.1, reduction: str = "mean") -> Tensor:
+    """Seed 004's network: 2 -> 3 sigmoid -> 1 sigmoid, J = F5.1 (mse_loss + l2_penalty)."""
+    from tinygrad_edu import data, nn
+    from tinygrad_edu.nn import functional as F
+
+    X, Y = data.load_planar_dataset()
+    model = nn.Sequential(nn.Dense(2, 3, activation="sigmoid", seed=0),
+                          nn.Dense(3, 1, activation="sigmoid", seed=1))
+    return F.mse_loss(model(X), Y, reduction) + F.l2_penalty(model, lam), model
+
+
+def test_squared_error_and_weight_decay_print_the_notes_form():
+    """F5.2 and F5.5: dA2 = (A2 - Y) / m (δ = -(y - a) f'(z) once the sigmoid's rule runs) and
+    dW = λ W + dZ A_prevᵀ — one fused op each, no T<k> and no d(... * 0.05) lines."""
+    J, model = squared_error_network()
+    e = assert_equations_are_the_gradients(J)
+    text = str(e)
+    assert [line for line in text.splitlines() if not line.startswith("d")] == []
+    assert "where" not in text and not re.search(r"\bd?T\d", text) and "0.05" not in text
+    assert e["dA2"].text == "dA2 = (A2 - Y) / m"
+    assert e["dZ2"].text == "dZ2 = dA2 * A2 * (1 - A2)"
+    assert e["dW2"].text == "dW2 = λ * W2 + dZ2 @ A1ᵀ"
+    assert e["dW1"].text == "dW1 = λ * W1 + dZ1 @ Xᵀ"
+    assert e["db2"].text == "db2 = np.sum(dZ2, axis=1, keepdims=True)"  # biases not decayed
+    assert e["d(mse_loss(A2, Y))"].text == "d(mse_loss(A2, Y)) = 1"
+    assert e["d(l2_penalty(W1, W2, λ=0.1))"].text == "d(l2_penalty(W1, W2, λ=0.1)) = 1"
+    # the symbols are the values: λ = 0.1, m = 400
+    A2, Y = J._ctx.parents[0]._ctx.parents  # J = mse_loss(A2, Y) + l2_penalty(...)
+    assert (A2.name, Y.name) == ("A2", "Y")
+    np.testing.assert_allclose(e["dA2"].evaluate(), (A2.data - Y.data) / 400, rtol=1e-12)
+    W2 = model[1].W
+    decay = e["dW2"].expr.args[0]
+    np.testing.assert_allclose(decay.evaluate(), 0.1 * W2.data, rtol=1e-15)
+    assert e["dW2"].expr.evaluate() == pytest.approx(W2.grad, rel=1e-12)
+
+
+def test_squared_error_sum_and_a_scaled_cost_keep_their_factors():
+    J, _ = squared_error_network(0.5, reduction="sum")
+    e = assert_equations_are_the_gradients(J)
+    assert e["dA2"].text == "dA2 = A2 - Y"  # reduction="sum": no 1/m
+    assert e["dW2"].text == "dW2 = λ * W2 + dZ2 @ A1ᵀ"
+    assert "λ=0.5" in e[0].text + e[1].text
+    J, _ = squared_error_network()
+    J = J * 2.0  # the terms' upstream gradient is 2: it stays a symbol, and is defined
+    e = assert_equations_are_the_gradients(J)
+    text = str(e)
+    first = e[0].name
+    assert first.startswith("dT") and f"where {first[1:]} = " in text
+    assert e["dA2"].text == f"dA2 = (A2 - Y) * {first} / m"
+    assert e["dW2"].text == f"dW2 = {first} * λ * W2 + dZ2 @ A1ᵀ"
 
 
 def test_cross_entropy_on_logits_gives_sigma_minus_y():

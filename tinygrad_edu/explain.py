@@ -919,9 +919,18 @@ def _forward_formula(t: Tensor, parents: list) -> Sym:
         return _display("getitem", parents, t.shape, ctx.index)
     if name == "sigmoid":
         return _display("sigmoid", parents, t.shape)
-    extra = tuple(f"{k}={v!r}" for k, v in sorted(ctx.attributes().items())
+    settings = ctx.attributes()
+    if name in _COSTS and settings.get("reduction") == "mean":
+        del settings["reduction"]  # the course's default: 1/m Σ
+    extra = tuple(f"{_SETTING_NAMES.get(k, k)}={v!r}" for k, v in sorted(settings.items())
                   if k not in ("m", "kept_shape", "sizes") and v is not None and v is not False)
     return _display("call", parents, t.shape, (name, extra))
+
+
+# the fused costs: an unnamed one is called by its formula, however long (``mse_loss(A2, Y)``,
+# ``l2_penalty(W1, W2, λ=0.1)``), never T<k>
+_COSTS = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l2_penalty"}
+_SETTING_NAMES = {"lam": "λ"}  # as in the equations: dW2 = λ * W2 + ...
 
 
 def _label_tensors(order: list) -> tuple[dict, list]:
@@ -945,7 +954,8 @@ def _label_tensors(order: list) -> tuple[dict, list]:
         if t._ctx is not None:
             formula = _forward_formula(t, [symbols[p] for p in t._ctx.parents])
             text, prec = _fmt(formula, "course", {})
-            if len(text) <= _MAX_FORMULA and text not in taken:
+            short = len(text) <= _MAX_FORMULA or t._ctx.name in _COSTS
+            if short and text not in taken:
                 taken[text] = 1
                 symbols[t] = Sym.var(text, t, t.shape, t.dtype, prec)
                 continue
@@ -995,6 +1005,8 @@ def _rule(ctx: _fn.Function, g: Sym, out: Sym, inputs: list) -> tuple:
     """Run the op's derivative rule on symbols: the formula of each input's gradient."""
     m, scale = _examples_symbol(ctx, ctx.parents[0])
     rule = _symbolic_copy(ctx, m if scale is None else None)
+    if isinstance(ctx, _fn.L2Penalty):  # the weight-decay rate is the symbol λ: λ * W2
+        rule.lam = Sym.var("λ", ctx.lam, (), np.float64)
     try:
         with np.errstate(all="ignore"):
             grads = rule.backward(g, out, *inputs)
@@ -1070,6 +1082,8 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
                 g = eq.symbol
                 if _is_gradient_var(eq.expr) and (eq.expr.source.target.name or not node.name):
                     g = eq.expr  # d(W1 @ X) = dZ1: the next lines use dZ1
+                elif eq.expr.shape == () and _is_const(eq.expr, 1):
+                    g = eq.expr  # a term of J = J1 + J2 (dJ1 = 1): dA2 = (A2 - Y) / m
             result.equations.append(eq)
         ctx = node._ctx
         if ctx is None or g is None:
@@ -1092,7 +1106,7 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
 
 def _used(definitions: list, texts: list) -> list:
     """The ``T<k> = ...`` lines the equations need (directly or through another one)."""
-    needed = set(re.findall(r"\bT\d+\b", " ".join(texts)))
+    needed = set(re.findall(r"\bd?(T\d+)\b", " ".join(texts)))  # T5 and its gradient dT5
     for line in reversed(definitions):  # a definition uses only earlier T's
         label, _, formula = line.partition(" = ")
         if label in needed:
