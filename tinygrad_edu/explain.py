@@ -26,10 +26,15 @@ How the equations are made — no table of networks, the engine's own rules:
 * The cross-entropy after a sigmoid is one fused rule: ``dA2`` is its gradient for A2 and
   ``dZ2 = (A2 - Y) / m`` goes to Z2 directly, past A2's own rule, as in the engine
   (``autograd.Shortcut``); A2's rule runs only on what other uses of A2 give it.
+* The squared error and the weight penalty are one op each too (F5): ``dA2 = (A2 - Y) / m``
+  and ``dW2 = λ * W2 + dZ2 @ A1ᵀ``, with the rate as the symbol ``λ`` (its value is in the
+  penalty's line, ``d(l2_penalty(W1, W2, λ=0.1)) = 1``). A term of ``J = J1 + J2`` gets the
+  gradient 1, which the next lines use as the number, not as ``d(J1)``.
 
 Names: a tensor's ``name`` (``W1``, ``Z1``, ...); an unnamed intermediate is called by its
-formula when that is short (``d(W1 @ X)``), else ``T<k>`` (counted in topological order) with a
-``where T<k> = ...`` line. ``m`` is the number of examples of a mean cost.
+formula when that is short (``d(W1 @ X)``) or a fused cost (``d(mse_loss(A2, Y))``), else
+``T<k>`` (counted in topological order) with a ``where T<k> = ...`` line. ``m`` is the
+number of examples of a mean cost.
 """
 
 from __future__ import annotations
