@@ -67,7 +67,7 @@ def test_numpy_inputs_and_labels_are_named_X_and_Y_in_explain(flower_cost):
 
 def test_label_shape_errors_name_labels_and_predictions():
     A = Tensor(np.full((1, 4), 0.5), requires_grad=True, name="A2")
-    with pytest.raises(ShapeError, match=r"labels are Y \(4,\) and the predictions A2 \(1, 4\)"):
+    with pytest.raises(ShapeError, match=r"predictions are A2 \(1, 4\) and the labels Y \(4,\)"):
         F.binary_cross_entropy(A, np.zeros(4))
 
 

@@ -167,7 +167,7 @@ def test_mse_loss_is_one_op_whose_targets_are_constants_named_Y():
     assert type(J._ctx) is functions.MeanSquaredError
     assert J._ctx.parents[0] is H and J._ctx.parents[1].name == "Y"
     assert (J._ctx.m, J._ctx.reduction) == (3, "mean")
-    with pytest.raises(BackwardError, match=r"mse_loss: the labels Y .* must not require grad"):
+    with pytest.raises(BackwardError, match=r"mse_loss: the targets Y .* must not require grad"):
         F.mse_loss(H, Tensor(np.ones((2, 3)), requires_grad=True, name="Y"))
     with no_grad():
         assert F.mse_loss(H, np.ones((2, 3)))._ctx is None

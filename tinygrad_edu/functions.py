@@ -875,15 +875,15 @@ def labels_tensor(Y: Any, like: Tensor) -> Tensor:
     return labels
 
 
-def _check_targets(A: Tensor, Y: Tensor, op: str) -> None:
+def _check_targets(A: Tensor, Y: Tensor, op: str, what: str = "labels") -> None:
     if Y.shape != A.shape:
         raise ShapeError(
-            f"{op}: the labels are {describe(Y)} and the predictions {describe(A)}; they must "
+            f"{op}: the predictions are {describe(A)} and the {what} {describe(Y)}; they must "
             "have the same shape (n_y, m): one column per example. Reshape Y, e.g. "
             "Y.reshape(1, m)."
         )
     if Y.requires_grad:
-        raise BackwardError(f"{op}: the labels {describe(Y)} must not require grad")
+        raise BackwardError(f"{op}: the {what} {describe(Y)} must not require grad")
 
 
 def _examples(A: Tensor) -> int:
@@ -896,7 +896,29 @@ def _reduce(per_element: np.ndarray, reduction: str, m: int) -> np.ndarray:
     return total / m if reduction == "mean" else total
 
 
-class BinaryCrossEntropy(Function):
+class _Cost(Function):
+    """What the course's costs of (predictions, labels) share: ``m`` (the number of columns),
+    the reduction ("mean": 1/m Σ, "sum": Σ) and recording the op; the labels get no gradient."""
+
+    __slots__ = ("m", "reduction")
+
+    @classmethod
+    def _record(cls, data: np.ndarray, X: Tensor, Y: Tensor, m: int, reduction: str) -> Tensor:
+        if X.requires_grad and MODE.grad:
+            ctx = cls((X, Y))
+            ctx.m, ctx.reduction = m, reduction
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"reduction": self.reduction}
+
+    def g_over_m(self, g: Array) -> Array:
+        """The upstream gradient times the 1/m of the mean (a scalar)."""
+        return g * (1.0 / self.m if self.reduction == "mean" else 1.0)
+
+
+class BinaryCrossEntropy(_Cost):
     """J = -1/m Σ [Y log A + (1-Y) log(1-A)] (F1.1, F1.5) on probabilities A.
 
     dA = -(Y/A - (1-Y)/(1-A)) / m = (A - Y) / (A(1-A)) / m  (F4.2).
@@ -915,7 +937,7 @@ class BinaryCrossEntropy(Function):
     ``reduction="sum"`` drops the 1/m.
     """
 
-    __slots__ = ("after_sigmoid", "m", "reduction")
+    __slots__ = ("after_sigmoid",)
     name = "binary_cross_entropy"
 
     @classmethod
@@ -933,18 +955,13 @@ class BinaryCrossEntropy(Function):
                 + (1.0 - y) * np.log(np.maximum(1.0 - a, _LOG_FLOOR))
             )
         m = _examples(A)
-        data = _reduce(per_example, reduction, m)
-        if A.requires_grad and MODE.grad:
-            ctx = cls((A, Y))
-            ctx.m, ctx.reduction, ctx.after_sigmoid = m, reduction, after_sigmoid
-            return make_result(data, ctx)
-        return make_result(data, None)
-
-    def attributes(self) -> dict:
-        return {"reduction": self.reduction}
+        result = cls._record(_reduce(per_example, reduction, m), A, Y, m, reduction)
+        if result._ctx is not None:
+            result._ctx.after_sigmoid = after_sigmoid
+        return result
 
     def backward(self, g, out, A, Y):
-        g_over_m = g * (1.0 / self.m if self.reduction == "mean" else 1.0)  # a scalar
+        g_over_m = self.g_over_m(g)
         A_minus_Y = A - Y
         # dA = (A - Y) / (A (1 - A)) / m
         dA = A_minus_Y / maximum_with(A * (1.0 - A), _DENOMINATOR_FLOOR) * g_over_m
@@ -954,13 +971,13 @@ class BinaryCrossEntropy(Function):
         return Shortcut(dA, (dZ,)), None  # A.grad = dA; Z gets dZ, not dA * A(1-A)
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(_Cost):
     """J = 1/m Σ [log(1 + e^Z) - Y Z] = binary cross-entropy of σ(Z), stable for any Z.
 
     dZ = (σ(Z) - Y) / m exactly — the course's dZ = A - Y with the 1/m of the mean cost.
     """
 
-    __slots__ = ("m", "reduction")
+    __slots__ = ()
     name = "binary_cross_entropy_with_logits"
 
     @classmethod
@@ -969,56 +986,34 @@ class BinaryCrossEntropyWithLogits(Function):
         _check_targets(Z, Y, "binary_cross_entropy_with_logits")
         z, y = Z.data, Y.data
         m = _examples(Z)
-        data = _reduce(np.logaddexp(0.0, z) - y * z, reduction, m)
-        if Z.requires_grad and MODE.grad:
-            ctx = cls((Z, Y))
-            ctx.m, ctx.reduction = m, reduction
-            return make_result(data, ctx)
-        return make_result(data, None)
-
-    def attributes(self) -> dict:
-        return {"reduction": self.reduction}
+        return cls._record(_reduce(np.logaddexp(0.0, z) - y * z, reduction, m), Z, Y, m,
+                           reduction)
 
     def backward(self, g, out, Z, Y):
-        g_over_m = g * (1.0 / self.m if self.reduction == "mean" else 1.0)  # a scalar
-        return (sigmoid_of(Z) - Y) * g_over_m, None  # dZ = (A - Y) / m
+        return (sigmoid_of(Z) - Y) * self.g_over_m(g), None  # dZ = (A - Y) / m
 
 
-class MeanSquaredError(Function):
+class MeanSquaredError(_Cost):
     """J = 1/m Σ_i ½‖h(x⁽ⁱ⁾) - y⁽ⁱ⁾‖² = ½ Σ (H - Y)² / m (F5.1) on predictions H (n_y, m).
 
     dH = (H - Y) / m, so after a layer H = f(Z) the output delta is δ = -(y - a) * f'(z)
     (F5.2). The targets Y are constants (no gradient). ``reduction="sum"`` drops the 1/m.
     """
 
-    __slots__ = ("m", "reduction")
+    __slots__ = ()
     name = "mse_loss"
 
     @classmethod
     def apply(cls, H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, H)
-        if H.shape != Y.shape:
-            raise ShapeError(
-                f"mse_loss: the predictions {describe(H)} and the targets {describe(Y)} must "
-                "have the same shape (n_y, m): one column per example. Reshape Y, e.g. "
-                "Y.reshape(1, m)."
-            )
-        _check_targets(H, Y, "mse_loss")
+        _check_targets(H, Y, "mse_loss", what="targets")
         m = _examples(H)
         d = H.data - Y.data
-        data = (d * d).sum() * (0.5 / m if reduction == "mean" else 0.5)
-        if H.requires_grad and MODE.grad:
-            ctx = cls((H, Y))
-            ctx.m, ctx.reduction = m, reduction
-            return make_result(data, ctx)
-        return make_result(data, None)
-
-    def attributes(self) -> dict:
-        return {"reduction": self.reduction}
+        return cls._record((d * d).sum() * (0.5 / m if reduction == "mean" else 0.5), H, Y, m,
+                           reduction)
 
     def backward(self, g, out, H, Y):
-        g_over_m = g * (1.0 / self.m if self.reduction == "mean" else 1.0)  # a scalar
-        return (H - Y) * g_over_m, None  # dH = (H - Y) / m
+        return (H - Y) * self.g_over_m(g), None  # dH = (H - Y) / m
 
 
 class L2Penalty(Function):
