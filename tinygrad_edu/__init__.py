@@ -15,11 +15,14 @@ from . import errors
 from .autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
 from .errors import (
     AnomalyError,
+    ArgumentError,
+    ArgumentTypeError,
     BackwardError,
     DataError,
     DtypeError,
     GradcheckError,
     NameLookupError,
+    SavedFileError,
     ShapeError,
     StateDictError,
     TinygradEduError,
@@ -34,12 +37,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "ArgumentError",
+    "ArgumentTypeError",
     "BackwardError",
     "DataError",
     "DtypeError",
     "GradcheckError",
     "GradcheckResult",
     "NameLookupError",
+    "SavedFileError",
     "ShapeError",
     "StateDictError",
     "Tensor",

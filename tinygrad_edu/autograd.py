@@ -31,7 +31,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .errors import AnomalyError, BackwardError, ShapeError, describe
+from . import checks
+from .errors import (
+    AnomalyError,
+    ArgumentError,
+    ArgumentTypeError,
+    BackwardError,
+    DtypeError,
+    ShapeError,
+    describe,
+)
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -237,6 +246,9 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
             seed = np.ones(root.shape, dtype=seed.dtype)  # a cost of shape (1, 1)
     else:
         values = gradient.data if hasattr(gradient, "_ctx") else gradient  # a Tensor's values
+        kind = getattr(values, "dtype", None)
+        if kind is None or kind.kind not in "biuf":  # not casting complex/text/objects
+            values = _real_gradient(values, root)
         seed = np.array(values, dtype=root.data.dtype, copy=True)  # never alias the caller's
         if seed.shape != root.shape:
             raise ShapeError(
@@ -254,6 +266,26 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
 
         return Tensor(seed)
     return seed
+
+
+def _real_gradient(values: Any, root: Tensor) -> np.ndarray:
+    """The user's gradient argument as an array of real numbers, or a ``DtypeError``: a
+    complex, text or object gradient is refused instead of being cast (with a warning)."""
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged nested lists
+        raise ShapeError(
+            f"backward(): the gradient argument for {describe(root)} is not a rectangular array "
+            f"({error})"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise DtypeError(
+            f"backward(): the gradient argument for {describe(root)} holds {array.dtype} values "
+            f"({type(values).__name__}); it must hold real numbers of the shape {root.shape} "
+            "(dJ/d of that tensor), e.g. np.ones(shape). Complex, text and object values are "
+            "not cast."
+        )
+    return array
 
 
 def _check_can_backward(root: Tensor, what: str) -> None:
@@ -386,14 +418,27 @@ def grad(
     """
     from .tensor import Tensor
 
-    single_output = isinstance(outputs, Tensor)
-    outs = [outputs] if single_output else list(outputs)
-    single_input = isinstance(inputs, Tensor)
-    ins = [inputs] if single_input else list(inputs)
+    outs, single_output = checks.tensor_list(
+        outputs, "grad", "outputs", hint="Outputs are results of ops on tensors that require "
+        "grad (a cost J).")
+    ins, single_input = checks.tensor_list(
+        inputs, "grad", "inputs", allow_empty=True,
+        hint="Inputs are tensors made with requires_grad=True (parameters).")
+    create_graph = checks.boolean(create_graph, "grad", "create_graph")
     if gradient is None or single_output:
         grads_in = [gradient] * len(outs) if gradient is None else [gradient]
     else:
+        if not isinstance(gradient, list | tuple):
+            raise ArgumentTypeError(
+                f"grad: with {len(outs)} outputs, gradient must be a list of {len(outs)} "
+                f"gradients (one per output, in order), not {checks.describe_value(gradient)}."
+            )
         grads_in = list(gradient)
+        if len(grads_in) != len(outs):  # zip would drop the outputs (or gradients) left over
+            raise ArgumentError(
+                f"grad: {len(outs)} outputs but {len(grads_in)} gradients; gradient needs one "
+                "entry per output, in the same order (None for an output with one element)."
+            )
     for out in outs:
         _check_can_backward(out, "grad()")
     for t in ins:

@@ -52,6 +52,22 @@ class DataError(TinygradEduError, ValueError):
     the cost cannot take (cross-entropy needs labels in [0, 1])."""
 
 
+class SavedFileError(TinygradEduError, ValueError):
+    """A file given to ``load`` that is not an intact ``.npz`` written by ``save``: damaged
+    (a flipped byte, truncated), foreign (text, a ``.npy``, another zip), or holding objects."""
+
+
+class ArgumentError(TinygradEduError, ValueError):
+    """An argument of a public function with a value it cannot mean (a negative noise, eps=0,
+    an empty list, an unknown name); the message names the function, the argument, what was
+    given and what is expected. ``ArgumentTypeError`` is the kind for a wrong type."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type (a string where a number goes, a class where an instance
+    goes); an ``ArgumentError`` *and* a ``TypeError``."""
+
+
 class _MessageKeyError(TinygradEduError, KeyError):
     """A ``KeyError`` whose message prints as a sentence (``KeyError`` would quote it)."""
 

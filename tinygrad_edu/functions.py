@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .autograd import MODE, Shortcut, check_forward_finite
-from .errors import BackwardError, DtypeError, ShapeError, describe
+from .errors import ArgumentError, BackwardError, DtypeError, ShapeError, describe
 from .tensor import Tensor, _as_tensor
 
 Array = Any  # an np.ndarray, or a Tensor inside grad(..., create_graph=True)
@@ -865,12 +866,15 @@ _LOG_FLOOR = math.exp(-100.0)  # log(A) is never below -100 (PyTorch's rule for 
 _DENOMINATOR_FLOOR = 1e-12  # A(1-A) in the rule of dA is never below 1e-12 (PyTorch's)
 
 
-def labels_tensor(Y: Any, like: Tensor) -> Tensor:
+def labels_tensor(Y: Any, like: Tensor, op: str = "cost") -> Tensor:
     """The labels/targets of a cost as a constant tensor; a numpy array or list given for
     them is named ``Y``, so graphs, ``explain`` and errors read like the notes."""
     if isinstance(Y, Tensor):
         return Y
-    labels = _as_tensor(Y, like)
+    try:
+        labels = _as_tensor(Y, like)
+    except (DtypeError, ShapeError) as error:  # text, objects, ragged lists: name the cost
+        raise type(error)(f"{op}: the labels Y: {error}") from None
     labels.name = "Y"
     return labels
 
@@ -884,6 +888,10 @@ def _check_targets(A: Tensor, Y: Tensor, op: str, what: str = "labels") -> None:
         )
     if Y.requires_grad:
         raise BackwardError(f"{op}: the {what} {describe(Y)} must not require grad")
+    a, y = A.data, Y.data
+    if not a.size or a.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        checks.cost_operands(a, y, op, f"the predictions {describe(A)}",
+                             f"the {what} {describe(Y)}")
 
 
 def _examples(A: Tensor) -> int:
@@ -942,10 +950,13 @@ class BinaryCrossEntropy(_Cost):
 
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, A)
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, A, "binary_cross_entropy")
         _check_targets(A, Y, "binary_cross_entropy")
         a, y = A.data, Y.data
+        checks.unit_interval_labels(Y, "binary_cross_entropy")
         after_sigmoid = type(A._ctx) is Sigmoid
+        if not after_sigmoid:  # sigmoid's outputs are in [0, 1] by construction: no pass
+            checks.unit_interval_predictions(A, "binary_cross_entropy")
         if after_sigmoid:  # -[y log σ(z) + (1-y) log(1-σ(z))] = log(1 + e^-z) + (1-y) z
             sigmoid = A._ctx
             per_example = sigmoid.minus_log_a + (1.0 - y) * sigmoid.parents[0].data
@@ -982,9 +993,10 @@ class BinaryCrossEntropyWithLogits(_Cost):
 
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z)
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z, "binary_cross_entropy_with_logits")
         _check_targets(Z, Y, "binary_cross_entropy_with_logits")
         z, y = Z.data, Y.data
+        checks.unit_interval_labels(Y, "binary_cross_entropy_with_logits")
         m = _examples(Z)
         return cls._record(_reduce(np.logaddexp(0.0, z) - y * z, reduction, m), Z, Y, m,
                            reduction)
@@ -1005,7 +1017,7 @@ class MeanSquaredError(_Cost):
 
     @classmethod
     def apply(cls, H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, H)
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, H, "mse_loss")
         _check_targets(H, Y, "mse_loss", what="targets")
         m = _examples(H)
         d = H.data - Y.data
@@ -1030,8 +1042,11 @@ class L2Penalty(Function):
     def apply(cls, weights: tuple, lam: float) -> Tensor:
         weights = tuple(w if type(w) is Tensor else _as_tensor(w) for w in weights)
         if not weights:
-            raise ValueError("l2_penalty: no weights given (pass model.weights() or a list of W)")
-        lam = float(lam)
+            raise ArgumentError("l2_penalty: no weights given (pass model.weights() or a list "
+                                "of W)")
+        if type(lam) is not float or not 0.0 <= lam < math.inf:  # a number, not "0.7" or nan
+            lam = checks.real(lam, "l2_penalty", "lam", minimum=0.0,
+                              hint="λ is the weight-decay strength, e.g. 0.7 (0: no penalty).")
         total = (weights[0].data * weights[0].data).sum()
         for w in weights[1:]:
             total = total + (w.data * w.data).sum()

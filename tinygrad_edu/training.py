@@ -24,9 +24,17 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .autograd import no_grad
 from .data import minibatches
-from .errors import DataError, DtypeError, ShapeError, TrainingDivergedError
+from .errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DataError,
+    DtypeError,
+    ShapeError,
+    TrainingDivergedError,
+)
 from .nn import functional as F
 from .nn.init import random_state
 from .optim import SGD, Optimizer
@@ -76,18 +84,38 @@ def fit(
     more than 10 % above its first (gradient descent overshooting, the cost finite) ends with a
     ``RuntimeWarning`` saying so, and returns its costs as usual.
     """
+    # every collaborator is checked before the first step changes a parameter
+    checks.function(model, "fit", "model", "a model instance (a function of X)",
+                    hint="Build it first: model = nn.Sequential(nn.Dense(...), ...).")
     loss_fn = _loss_function(loss)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
-        raise ValueError(f"fit: iterations must be an int >= 0, not {iterations!r}")
-    if print_every is not None and (
-        isinstance(print_every, bool) or not isinstance(print_every, int) or print_every < 0
-    ):
-        raise ValueError(
-            f"fit: print_every must be an int >= 0 (0 or None: print nothing), not "
-            f"{print_every!r}"
-        )
+    iterations = checks.integer(iterations, "fit", "iterations", minimum=0)
+    if print_every is not None:
+        print_every = checks.integer(print_every, "fit", "print_every", minimum=0,
+                                     hint="0 or None: print nothing.")
+    batch_size = checks.optional_integer(batch_size, "fit", "batch_size", minimum=1,
+                                         hint="None: batch gradient descent (all m examples).")
+    if callback is not None:
+        checks.function(callback, "fit", "callback", "None or a function (i, cost, model)")
+    checks.boolean(progress, "fit", "progress")
     if optimizer is None:
+        if not hasattr(model, "parameters"):
+            raise ArgumentTypeError(
+                f"fit: model {checks.describe_value(model)} has no parameters() to make the "
+                "default SGD from; pass optimizer=optim.SGD([W, b], lr=...) with its parameters."
+            )
         optimizer = SGD(model.parameters(), lr=lr)  # type: ignore[attr-defined]
+    elif not isinstance(optimizer, Optimizer):
+        raise ArgumentTypeError(
+            f"fit: optimizer must be None (SGD with lr) or an optimizer built on the model's "
+            f"parameters, e.g. optim.Adam(model.parameters(), lr=0.01), not "
+            f"{checks.describe_value(optimizer)}."
+            + (" A name is not enough: the optimizer needs the parameters it updates and its "
+               "own settings (lr, beta)." if isinstance(optimizer, str) else "")
+        )
+    else:
+        _check_optimizer_fits(optimizer, model)
+    if batch_size is not None:
+        random_state(seed)  # a bad seed is refused now, not at the first mini-batch
     X_values = _data_array("X", X)
     Y_values = _data_array("Y", Y)
     if X_values.ndim != 2 or Y_values.ndim != 2 or X_values.shape[1] != Y_values.shape[1]:
@@ -104,6 +132,8 @@ def fit(
     _check_data("Y", Y_values)
     if loss in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
         _check_labels(Y_values)
+    Y_values = np.array(Y_values, copy=True)  # fit's own labels, read-only: the costs then
+    Y_values.flags.writeable = False  # check their range once, not at every step
     if X_values.dtype.kind != "f":
         X_values = X_values.astype(np.float64)
     full_batch = batch_size is None or batch_size >= m
@@ -116,6 +146,8 @@ def fit(
         for i in steps:
             if full_batch:
                 J = loss_fn(model(X_t), Y_t)
+                if type(J) is not Tensor:
+                    _not_a_cost(J, loss)
                 cost = J.item()
                 _check_finite(cost, i, costs, optimizer, model, stepped=i > 0)
                 optimizer.zero_grad()
@@ -126,6 +158,8 @@ def fit(
                 batches = minibatches(X_values, Y_values, batch_size, seed=rng)
                 for k, (X_batch, Y_batch) in enumerate(batches):
                     J = loss_fn(model(X_batch), Y_batch)
+                    if type(J) is not Tensor:
+                        _not_a_cost(J, loss)
                     batch_cost = J.item()
                     _check_finite(batch_cost, i, costs, optimizer, model, stepped=i > 0 or k > 0)
                     optimizer.zero_grad()
@@ -147,6 +181,30 @@ def fit(
             stacklevel=2,
         )
     return costs
+
+
+def _check_optimizer_fits(optimizer: Optimizer, model: Any) -> None:
+    """An optimizer built on another model's parameters would leave this one untrained."""
+    if not hasattr(model, "parameters"):
+        return
+    ours = {id(p) for p in model.parameters()}
+    if ours and not ours & {id(p) for p in optimizer.params}:
+        raise ArgumentError(
+            f"fit: the optimizer {type(optimizer).__name__} updates none of the model's "
+            "parameters (was it built on another model, or before the model was rebuilt?); "
+            "make it with optim.<Name>(model.parameters(), ...) for this model."
+        )
+
+
+def _not_a_cost(J: Any, loss: Any) -> None:
+    """A loss that returned a number or an array: it has no graph, so backward cannot run."""
+    where = f"the loss {getattr(loss, '__name__', loss)!r}" if callable(loss) else "the loss"
+    raise ArgumentTypeError(
+        f"fit: {where} returned {checks.describe_value(J)}, not a Tensor: a cost computed on "
+        "plain numbers (float(), .item(), .numpy(), np.* functions) has no graph to "
+        "differentiate. Compute it with Tensor operations, e.g. "
+        "lambda A, Y: F.binary_cross_entropy(A, Y). Nothing was changed."
+    )
 
 
 def _data_array(label: str, values: Any) -> np.ndarray:
@@ -209,11 +267,13 @@ def _check_labels(Y: np.ndarray) -> None:
 
 
 def _loss_function(loss: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
-    if callable(loss):
-        return loss
-    if loss in LOSSES:
+    if isinstance(loss, str) and loss in LOSSES:
         return LOSSES[loss]
-    raise ValueError(f"fit: unknown loss {loss!r}: use one of {list(LOSSES)} or a function")
+    if isinstance(loss, str):
+        raise ArgumentError(f"fit: unknown loss {loss!r}: use one of {list(LOSSES)} or a "
+                            "function (A, Y) -> scalar Tensor")
+    return checks.function(loss, "fit", "loss", f"one of {list(LOSSES)} or a function (A, Y) "
+                           "-> scalar Tensor")
 
 
 def _check_finite(cost: float, i: int, costs: list[float], optimizer: Optimizer,

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import os
 import secrets
-import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import DtypeError, ShapeError, StateDictError, describe
+from .. import checks
+from ..errors import DtypeError, SavedFileError, ShapeError, StateDictError, describe
 from ..tensor import Tensor, _as_tensor
 from . import init as _init
 from .functional import get_activation
@@ -158,7 +158,12 @@ class Module:
         ``"model"`` finds ``model.npz``. A missing file raises ``FileNotFoundError``, a file
         that ``save`` did not write a ``ValueError``; the checks of ``load_state_dict`` apply.
         """
-        return self.load_state_dict(load_npz(path, "Module.save"))
+        state = load_npz(path, "Module.save")
+        try:
+            return self.load_state_dict(state)
+        except (StateDictError, ShapeError, DtypeError, ValueError) as error:
+            message = f"load {os.fspath(path)!r}: {error}"
+            raise type(error)(message) from None  # same class, the file named; nothing loaded
 
     # -- display -----------------------------------------------------------------------------
 
@@ -210,8 +215,12 @@ def save_npz(path: str | os.PathLike, state: Mapping[str, Any]) -> Path:
 
 def load_npz(path: str | os.PathLike, writer: str) -> dict[str, np.ndarray]:
     """The named arrays of a ``.npz`` file written by ``writer`` (``"Module.save"``, ...);
-    ``"model"`` finds ``model.npz``. A missing file raises ``FileNotFoundError``, a file that is
-    not an archive of plain arrays a ``ValueError`` naming ``writer``."""
+    ``"model"`` finds ``model.npz``. A missing file raises ``FileNotFoundError``; a file that
+    is not an intact archive of plain arrays (damaged, truncated, foreign, pickled objects)
+    a ``SavedFileError`` (a ``ValueError``) naming the file and ``writer``. Every entry is read
+    and its CRC-32 checked before anything is returned, so a caller changes nothing unless
+    the whole file is good."""
+    checks.path(path, writer.replace(".save", ".load"))
     path = os.fspath(path)
     if not os.path.exists(path) and os.path.exists(path + ".npz"):
         path += ".npz"
@@ -220,17 +229,34 @@ def load_npz(path: str | os.PathLike, writer: str) -> dict[str, np.ndarray]:
             f"load: no file {path!r} (nor {path + '.npz'!r}); {writer}(path) writes one"
         )
     not_saved = f"load: {path!r} is not a file written by {writer} (a .npz archive of named arrays)"
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
-        raise ValueError(f"{not_saved}; numpy cannot read it as one") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{not_saved}; it holds one {type(archive).__name__}")
-    with archive:
+    with open(path, "rb") as file:  # a folder or a file without permission: the OS's error
         try:
-            return {name: archive[name] for name in archive.files}
-        except ValueError:  # an entry that holds pickled objects
-            raise ValueError(f"{not_saved}: it holds Python objects, not arrays") from None
+            archive = np.load(file, allow_pickle=False)
+        except Exception as error:  # whatever a damaged file makes numpy raise
+            raise SavedFileError(f"{not_saved}; numpy cannot read it as one ({_why(error)})"
+                                 ) from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise SavedFileError(f"{not_saved}; it holds one {type(archive).__name__}")
+        with archive:
+            try:
+                arrays = {name: archive[name] for name in archive.files}
+                damaged = archive.zip.testzip()  # every entry's CRC-32, the parts not read too
+            except ValueError as error:
+                if "pickle" in str(error):  # an entry that holds pickled objects
+                    raise SavedFileError(f"{not_saved}: it holds Python objects, not arrays"
+                                         ) from None
+                raise SavedFileError(f"{not_saved}; it is damaged ({_why(error)})") from None
+            except Exception as error:  # zipfile, zlib, numpy's header parser
+                raise SavedFileError(f"{not_saved}; it is damaged ({_why(error)})") from None
+    if damaged is not None:
+        raise SavedFileError(f"{not_saved}; it is damaged (the entry {damaged!r} fails its "
+                             "CRC-32 check)")
+    return arrays
+
+
+def _why(error: Exception) -> str:
+    text = str(error).strip() or "no details"
+    return f"{type(error).__name__}: {text[:200]}"
 
 
 def _state_value(name: str, value: Any, p: Tensor) -> np.ndarray:
