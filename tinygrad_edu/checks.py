@@ -31,13 +31,17 @@ from .errors import ArgumentError, ArgumentTypeError, DataError, DtypeError, des
 
 __all__ = [
     "boolean",
+    "bounds",
     "choice",
     "describe_value",
+    "dtype",
     "function",
     "integer",
     "optional_integer",
+    "optional_text",
     "path",
     "real",
+    "sequence",
     "tensor",
     "tensor_list",
     "text",
@@ -94,6 +98,8 @@ def integer(value: Any, who: str, arg: str, minimum: int | None = None,
     """``value`` as an ``int`` (numpy integers too; not a bool, not 2.0), within the bounds."""
     bounds = _bounds_text(minimum, maximum)
     expected = "an int" + (f" {bounds}" if bounds else "")
+    if minimum == 1 and maximum is None:
+        expected = "a positive int"
     if not _is_int(value):
         raise _fail(who, arg, expected, value, hint)
     value = int(value)
@@ -107,9 +113,10 @@ def optional_integer(value: Any, who: str, arg: str, minimum: int | None = None,
     """None, or ``integer(value, ...)``."""
     if value is None:
         return None
-    bounds = _bounds_text(minimum, None)
+    bounds = "a positive int" if minimum == 1 else "an int" + (
+        f" {_bounds_text(minimum, None)}" if minimum is not None else "")
     if not _is_int(value):
-        raise _fail(who, arg, "None or an int" + (f" {bounds}" if bounds else ""), value, hint)
+        raise _fail(who, arg, f"None or {bounds}", value, hint)
     return integer(value, who, arg, minimum=minimum, hint=hint)
 
 
@@ -149,6 +156,41 @@ def text(value: Any, who: str, arg: str, hint: str = "") -> str:
     if isinstance(value, str):
         return value
     raise _fail(who, arg, "a str", value, hint)
+
+
+def optional_text(value: Any, who: str, arg: str, hint: str = "") -> str | None:
+    """None or a ``str``."""
+    if value is None or isinstance(value, str):
+        return value
+    raise _fail(who, arg, "None or a str", value, hint)
+
+
+def dtype(value: Any, who: str, arg: str = "dtype") -> np.dtype:
+    """A numpy dtype, or something ``np.dtype`` understands (``"float32"``, ``np.float64``)."""
+    try:
+        return np.dtype(value)
+    except TypeError:
+        raise _fail(who, arg, "a numpy dtype such as 'float64' or np.float32", value) from None
+
+
+def bounds(low: Any, high: Any, who: str) -> None:
+    """``clip``'s bounds: each None or a number (±inf allowed, not nan), and low <= high."""
+    for arg, value in (("low", low), ("high", high)):
+        if value is None or (type(value) is float and value == value):
+            continue
+        if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+            raise _fail(who, arg, "None or a number", value)
+        if math.isnan(value):
+            raise _fail(who, arg, "None or a number", value, kind=ArgumentError)
+    if low is not None and high is not None and low > high:
+        raise ArgumentError(f"{who}: low = {low} is above high = {high}; give low <= high.")
+
+
+def sequence(value: Any, who: str, arg: str) -> tuple:
+    """A list/tuple (any iterable but a string or a mapping) as a tuple."""
+    if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
+        raise _fail(who, arg, "a list of tensors", value)
+    return tuple(value)
 
 
 def choice(value: Any, who: str, arg: str, choices: Iterable[Any]) -> Any:

@@ -25,7 +25,14 @@ import numpy as np
 
 from . import checks
 from .autograd import MODE, Shortcut, check_forward_finite
-from .errors import ArgumentError, BackwardError, DtypeError, ShapeError, describe
+from .errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    BackwardError,
+    DtypeError,
+    ShapeError,
+    describe,
+)
 from .tensor import Tensor, _as_tensor
 
 Array = Any  # an np.ndarray, or a Tensor inside grad(..., create_graph=True)
@@ -184,7 +191,13 @@ def _axes(axis: Any, ndim: int, who: Tensor, op: str) -> tuple:
     items = axis if isinstance(axis, tuple | list) else (axis,)
     result = []
     for a in items:
-        if not isinstance(a, int | np.integer) or not -ndim <= a < max(ndim, 1):
+        if not isinstance(a, int | np.integer) or isinstance(a, bool):
+            raise ArgumentTypeError(
+                f"{op}: axis must be None, an int or a tuple of ints, not "
+                f"{checks.describe_value(axis)} (for {describe(who)}; axis=1 runs over the m "
+                "examples)."
+            )
+        if not -ndim <= a < max(ndim, 1):
             raise ShapeError(
                 f"{op}: axis {axis!r} is out of range for {describe(who)}, which has {ndim} "
                 f"axes (valid: {-ndim} to {ndim - 1}, a tuple of those, or None for all). "
@@ -539,6 +552,9 @@ class LeakyReLU(Function):
 
     @classmethod
     def apply(cls, z: Tensor, alpha: float) -> Tensor:
+        if type(alpha) is not float or not -math.inf < alpha < math.inf:
+            alpha = checks.real(alpha, "leaky_relu", "alpha", hint="The slope for z <= 0, "
+                                "e.g. 0.01.")
         data = np.where(z.data > 0, z.data, alpha * z.data)
         if z.requires_grad and MODE.grad:
             ctx = cls((z,))
@@ -559,6 +575,7 @@ class Clip(Function):
 
     @classmethod
     def apply(cls, x: Tensor, low: float | None, high: float | None) -> Tensor:
+        checks.bounds(low, high, "clip")
         data = np.clip(x.data, low, high)
         if x.requires_grad and MODE.grad:
             ctx = cls((x,))
@@ -589,6 +606,8 @@ class _Reduction(Function):
 
     @classmethod
     def apply(cls, x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+        if keepdims is not False and keepdims is not True:
+            keepdims = checks.boolean(keepdims, cls.name, "keepdims")
         axes = _axes(axis, x.ndim, x, cls.name)
         if x.data.size == 0 and cls.name != "sum" and any(x.data.shape[i] == 0 for i in axes):
             # a sum of nothing is 0; a mean, max or min of nothing is undefined
@@ -674,6 +693,12 @@ class Reshape(Function):
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
             data = x.data.reshape(shape)
+        except TypeError:  # numpy refused the type: say which argument and what is expected
+            raise ArgumentTypeError(
+                f"reshape: the new shape must be ints (e.g. reshape(1, -1) or reshape((n, m))),"
+                f" not {checks.describe_value(shape if len(shape) != 1 else shape[0])}, for "
+                f"{describe(x)}"
+            ) from None
         except ValueError:
             raise ShapeError(
                 f"reshape: cannot reshape {describe(x)} ({x.data.size} elements) into "
@@ -699,6 +724,8 @@ class Transpose(Function):
     def apply(cls, x: Tensor, axes: tuple | None = None) -> Tensor:
         if axes is None:
             axes = tuple(reversed(range(x.ndim)))
+        elif not all(type(a) is int for a in axes):
+            axes = tuple(checks.integer(a, "transpose", "axes") for a in axes)
         if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
             raise ShapeError(
                 f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of "
@@ -726,11 +753,16 @@ class BroadcastTo(Function):
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
             data = np.broadcast_to(x.data, shape)
+        except TypeError:
+            raise ArgumentTypeError(
+                f"broadcast_to: shape must be a tuple of ints, not "
+                f"{checks.describe_value(shape)}, for {describe(x)}"
+            ) from None
         except ValueError:
             raise ShapeError(f"broadcast_to: cannot broadcast {describe(x)} to {shape}") from None
         if x.requires_grad and MODE.grad:
             ctx = cls((x,))
-            ctx.shape = tuple(shape)
+            ctx.shape = data.shape
             return make_result(data, ctx)
         return make_result(data, None)
 
@@ -805,6 +837,8 @@ class Concatenate(Function):
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
+        if type(axis) is not int:
+            axis = checks.integer(axis, "concatenate", "axis")
         tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
         if not tensors:
             raise ShapeError("concatenate: needs at least one tensor")
@@ -837,6 +871,8 @@ class Stack(Function):
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
+        if type(axis) is not int:
+            axis = checks.integer(axis, "stack", "axis")
         tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
         if not tensors:
             raise ShapeError("stack: needs at least one tensor")
@@ -1075,12 +1111,12 @@ class L2Penalty(Function):
 
 def concatenate(tensors: Any, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (``np.concatenate``)."""
-    return Concatenate.apply(tuple(tensors), axis)
+    return Concatenate.apply(checks.sequence(tensors, "concatenate", "tensors"), axis)
 
 
 def stack(tensors: Any, axis: int = 0) -> Tensor:
     """Join tensors along a new axis (``np.stack``)."""
-    return Stack.apply(tuple(tensors), axis)
+    return Stack.apply(checks.sequence(tensors, "stack", "tensors"), axis)
 
 
 def maximum(x: Any, y: Any) -> Tensor:
@@ -1119,8 +1155,8 @@ binary_cross_entropy_with_logits.__doc__ = BinaryCrossEntropyWithLogits.__doc__
 
 
 def _check_reduction(reduction: str) -> None:
-    if reduction not in ("mean", "sum"):
-        raise ValueError(
+    if type(reduction) is not str or reduction not in ("mean", "sum"):
+        raise ArgumentError(
             f"reduction must be 'mean' (1/m Σ over the examples) or 'sum' (F3.6), not "
             f"{reduction!r}"
         )

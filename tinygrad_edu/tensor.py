@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .errors import BackwardError, DtypeError, NameLookupError, ShapeError, describe
 
 _FLOAT_KINDS = ("float32", "float64")
@@ -26,7 +27,7 @@ _FLOAT_KINDS = ("float32", "float64")
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        dtype = checks.dtype(dtype, "Tensor", "dtype")
         if dtype.kind not in "fiub":
             raise DtypeError(f"Tensor: dtype {dtype} is not supported (use float64 or float32)")
         return np.array(data, dtype=dtype, copy=True)
@@ -79,11 +80,12 @@ class Tensor:
             data = data.data
         self.data = _to_array(data, dtype)
         self.grad = None
-        self.name = name
+        self.name = name if name is None or type(name) is str else checks.optional_text(
+            name, "Tensor", "name")
         self._ctx = None
         self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        if requires_grad is not False:
+            self.requires_grad_(checks.boolean(requires_grad, "Tensor", "requires_grad"))
 
     # -- attributes ------------------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class Tensor:
         after ``J.backward()``. Raises ``NameLookupError`` (a ``KeyError``) listing the names
         in the graph when none or several tensors carry ``name``.
         """
+        checks.text(name, "Tensor.find", "name", hint="e.g. J.find('Z2').")
         order = _autograd.topological_order(self, only_requires_grad=False)
         matches = [t for t in order if t.name == name]
         if len(matches) == 1:
@@ -213,6 +216,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Switch gradient tracking on (or off) for this leaf, in place; returns ``self``."""
+        requires_grad = checks.boolean(requires_grad, "requires_grad_", "requires_grad")
         if requires_grad and self.data.dtype.kind != "f":
             raise DtypeError(
                 f"{describe(self)} has dtype {self.dtype}: only floating-point tensors can "
@@ -229,7 +233,8 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """A new leaf with the values converted to ``dtype`` (no gradient flows through)."""
-        return Tensor(self.data.astype(dtype), name=self.name)
+        return Tensor(self.data.astype(checks.dtype(dtype, "Tensor.astype", "dtype")),
+                      name=self.name)
 
     # -- arithmetic (numpy on the left works too: ``np_array * tensor`` is a Tensor) ---------
 
@@ -336,7 +341,7 @@ class Tensor:
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """max(αz, z); derivative 1 for z > 0 and α for z <= 0 (leaky'(0) = α, F2.5)."""
-        return _fn.LeakyReLU.apply(self, float(alpha))
+        return _fn.LeakyReLU.apply(self, alpha)
 
     def maximum(self, other: Any) -> Tensor:
         return _fn._binary(_fn.Maximum, self, other)
@@ -374,6 +379,8 @@ class Tensor:
         return _fn.Transpose.apply(self, axes or None)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axis1 = checks.integer(axis1, "Tensor.swapaxes", "axis1")
+        axis2 = checks.integer(axis2, "Tensor.swapaxes", "axis2")
         if not (-self.ndim <= axis1 < self.ndim and -self.ndim <= axis2 < self.ndim):
             raise ShapeError(
                 f"swapaxes({axis1}, {axis2}): {describe(self)} has {self.ndim} axes "
@@ -384,7 +391,7 @@ class Tensor:
         return _fn.Transpose.apply(self, tuple(axes))
 
     def broadcast_to(self, shape: tuple) -> Tensor:
-        return _fn.BroadcastTo.apply(self, tuple(shape))
+        return _fn.BroadcastTo.apply(self, shape)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _fn.GetItem.apply(self, index)

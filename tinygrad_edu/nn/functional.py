@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import checks
 from .. import functions as _fn
+from ..errors import ArgumentError, ArgumentTypeError
 from ..tensor import Tensor, _as_tensor
 
 __all__ = [
@@ -93,18 +95,18 @@ def get_activation(
     The function takes a Tensor (a layer's Z): for "sigmoid", "tanh" and "relu" it is the
     Tensor method itself (``Tensor.tanh``), which saves a call per layer in a training loop.
     """
-    if callable(activation):
+    if callable(activation) and not isinstance(activation, type):
         return getattr(activation, "__name__", type(activation).__name__), activation
     if activation == "leaky_relu":
-        alpha = float(alpha)
+        alpha = checks.real(alpha, "leaky_relu", "alpha", hint="The slope for z <= 0, e.g. 0.01.")
         return "leaky_relu", lambda z: z.leaky_relu(alpha)
-    if activation in _TENSOR_METHODS:  # a layer's Z is a Tensor: its method, one call less
+    if isinstance(activation, str) and activation in _TENSOR_METHODS:  # its method: one call less
         return activation, _TENSOR_METHODS[activation]
-    if activation in ACTIVATIONS:
+    if isinstance(activation, str) and activation in ACTIVATIONS:
         return activation, ACTIVATIONS[activation]
-    raise ValueError(
-        f"unknown activation {activation!r}: use one of {', '.join(map(repr, ACTIVATIONS))} "
-        "or a function of a Tensor that returns a Tensor"
+    raise (ArgumentError if isinstance(activation, str) else ArgumentTypeError)(
+        f"unknown activation {checks.describe_value(activation)}: use one of "
+        f"{', '.join(map(repr, ACTIVATIONS))} or a function of a Tensor that returns a Tensor"
     )
 
 

@@ -29,6 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import checks
+from ..errors import ArgumentError, ArgumentTypeError
+
 RandomSource = Any  # None | int | np.random.Generator | np.random.RandomState
 
 __all__ = ["INITS", "course", "he", "is_count", "random_state", "xavier", "zeros"]
@@ -46,13 +49,13 @@ def random_state(seed: RandomSource) -> Any:
         return seed
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
         if not 0 <= seed < 2**32:
-            raise ValueError(
+            raise ArgumentError(
                 f"seed must be an int from 0 to 2**32 - 1 (numpy's legacy seeds), not {seed}"
             )
         return np.random.RandomState(int(seed))
-    raise TypeError(
+    raise ArgumentTypeError(
         f"seed must be None (numpy's global stream), an int, a np.random.Generator or a "
-        f"np.random.RandomState, not {type(seed).__name__}"
+        f"np.random.RandomState, not {checks.describe_value(seed)}"
     )
 
 
@@ -61,41 +64,40 @@ def is_count(value: Any, minimum: int = 1) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= minimum
 
 
-def _check_sizes(n_out: int, n_in: int) -> None:
+def _check_sizes(n_out: int, n_in: int, who: str) -> None:
     for label, n in (("n_out", n_out), ("n_in", n_in)):
-        if not is_count(n):
-            raise ValueError(f"{label} must be a positive int (a number of units), not {n!r}")
+        checks.integer(n, f"nn.init.{who}", label, minimum=1, hint="A number of units.")
 
 
-def _normal(n_out: int, n_in: int, rng: RandomSource, scale: float) -> np.ndarray:
-    _check_sizes(n_out, n_in)
+def _normal(n_out: int, n_in: int, rng: RandomSource, scale: float, who: str) -> np.ndarray:
+    _check_sizes(n_out, n_in, who)
     return random_state(rng).standard_normal((int(n_out), int(n_in))) * scale
 
 
 def course(n_out: int, n_in: int, rng: RandomSource = None) -> np.ndarray:
     """``W = np.random.randn(n_out, n_in) * 0.01`` (F8.1): small, so tanh and sigmoid start in
     their steep middle part."""
-    return _normal(n_out, n_in, rng, 0.01)
+    return _normal(n_out, n_in, rng, 0.01, "course")
 
 
 def zeros(n_out: int, n_in: int, rng: RandomSource = None) -> np.ndarray:
     """``W = 0``: every hidden unit computes the same function and stays so (F8.2, F8.3).
     ``rng`` is accepted for a uniform signature and not used."""
     random_state(rng)  # still validate it
-    _check_sizes(n_out, n_in)
+    _check_sizes(n_out, n_in, "zeros")
     return np.zeros((int(n_out), int(n_in)))
 
 
 def xavier(n_out: int, n_in: int, rng: RandomSource = None) -> np.ndarray:
     """``W = randn(n_out, n_in) * sqrt(1 / n_in)``: keeps the variance of Z near 1 (tanh)."""
-    _check_sizes(n_out, n_in)
-    return _normal(n_out, n_in, rng, math.sqrt(1.0 / n_in))
+    _check_sizes(n_out, n_in, "xavier")
+    return _normal(n_out, n_in, rng, math.sqrt(1.0 / n_in), "xavier")
 
 
 def he(n_out: int, n_in: int, rng: RandomSource = None) -> np.ndarray:
     """``W = randn(n_out, n_in) * sqrt(2 / n_in)``: the ReLU version (half the units are 0)."""
-    _check_sizes(n_out, n_in)
-    return _normal(n_out, n_in, rng, math.sqrt(2.0 / n_in))
+    _check_sizes(n_out, n_in, "he")
+    return _normal(n_out, n_in, rng, math.sqrt(2.0 / n_in), "he")
 
 
 INITS: dict[str, Callable[..., np.ndarray]] = {

@@ -26,7 +26,15 @@ from typing import Any
 import numpy as np
 
 from .. import checks
-from ..errors import DtypeError, SavedFileError, ShapeError, StateDictError, describe
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DtypeError,
+    SavedFileError,
+    ShapeError,
+    StateDictError,
+    describe,
+)
 from ..tensor import Tensor, _as_tensor
 from . import init as _init
 from .functional import get_activation
@@ -150,7 +158,7 @@ class Module:
         The file is written next to its final place and then moved over it, so an interrupted
         save never leaves a half-written file in place of an earlier good one.
         """
-        return save_npz(path, self.state_dict())
+        return save_npz(checks.path(path, "Module.save"), self.state_dict())
 
     def load(self, path: str | os.PathLike) -> Module:
         """Read parameters saved by ``save`` into this model (same layer sizes); returns self.
@@ -329,20 +337,29 @@ class Dense(Module):
         dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        if callable(init):
+        n_in = checks.integer(n_in, "Dense", "n_in", minimum=1, hint="n[l-1]: the inputs' rows.")
+        n_out = checks.integer(n_out, "Dense", "n_out", minimum=1, hint="n[l]: the layer's units.")
+        if callable(init) and not isinstance(init, type):
             init_name, make_weights = getattr(init, "__name__", "custom"), init
-        elif init in _init.INITS:
+        elif isinstance(init, str) and init in _init.INITS:
             init_name, make_weights = init, _init.INITS[init]
         else:
-            raise ValueError(
-                f"unknown init {init!r}: use one of {', '.join(map(repr, _init.INITS))} or a "
-                "function (n_out, n_in, rng) -> array of shape (n_out, n_in)"
+            raise (ArgumentError if isinstance(init, str) else ArgumentTypeError)(
+                f"Dense: unknown init {checks.describe_value(init)}: use one of "
+                f"{', '.join(map(repr, _init.INITS))} or a function (n_out, n_in, rng) -> array "
+                "of shape (n_out, n_in)"
             )
+        alpha = checks.real(alpha, "Dense", "alpha", hint="The leaky_relu slope, e.g. 0.01.")
+        dtype = checks.dtype(dtype, "Dense", "dtype")
+        if dtype.name not in ("float32", "float64"):
+            raise ArgumentError(f"Dense: dtype must be float64 or float32 (parameters are real "
+                                f"numbers that get gradients), not {dtype}.")
+        rng = _init.random_state(seed)
         self.activation, self._activate = get_activation(activation, alpha)
-        self.alpha = float(alpha)
+        self.alpha = alpha
         self.init = init_name
-        self.n_in, self.n_out = int(n_in), int(n_out)
-        weights = np.asarray(make_weights(n_out, n_in, _init.random_state(seed)))
+        self.n_in, self.n_out = n_in, n_out
+        weights = np.asarray(make_weights(n_out, n_in, rng))
         if weights.shape != (self.n_out, self.n_in):
             raise ShapeError(
                 f"Dense: init {init_name!r} returned an array of shape {weights.shape}; W must "
@@ -355,8 +372,7 @@ class Dense(Module):
 
     def set_index(self, layer: int | None) -> None:
         """Give the layer the course's index ``l``: names ``W{l}``, ``b{l}``, ``Z{l}``, ``A{l}``."""
-        if layer is not None and not _init.is_count(layer):
-            raise ValueError(f"Dense: layer must be a positive int (1..L), not {layer!r}")
+        checks.optional_integer(layer, "Dense", "layer", minimum=1, hint="The course's l: 1..L.")
         self.layer = None if layer is None else int(layer)
         suffix = "" if layer is None else str(int(layer))
         self.W.name, self.b.name = f"W{suffix}", f"b{suffix}"
@@ -450,14 +466,16 @@ class Sequential(Module):
         if len(layers) == 1 and isinstance(layers[0], list | tuple):
             layers = tuple(layers[0])
         if not layers:
-            raise ValueError(
+            raise ArgumentError(
                 "Sequential needs at least one layer, e.g. nn.Sequential(nn.Dense(2, 4, "
                 "activation='tanh'), nn.Dense(4, 1, activation='sigmoid'))"
             )
         for position, layer in enumerate(layers):
             if not isinstance(layer, Module):
-                raise TypeError(
-                    f"Sequential: item {position} is a {type(layer).__name__}, not a Module "
+                given = (checks.describe_value(layer) if isinstance(layer, type) else
+                         f"a {type(layer).__name__}")
+                raise ArgumentTypeError(
+                    f"Sequential: item {position} is {given}, not a Module "
                     "(give layers such as nn.Dense(n_in, n_out, activation=...))"
                 )
         self._layers = tuple(layers)
@@ -505,9 +523,14 @@ def deep_network(
     ``np.random.seed(3)`` and ``seed=None``) reproduces the notebook's
     ``initialize_parameters_deep`` with ``randn * 0.01``.
     """
+    if isinstance(layer_dims, str) or not isinstance(layer_dims, Sequence | np.ndarray):
+        raise ArgumentTypeError(
+            f"deep_network: layer_dims must be a list of ints [n0, n1, ..., nL], not "
+            f"{checks.describe_value(layer_dims)}"
+        )
     dims = list(layer_dims)
     if len(dims) < 2 or not all(_init.is_count(n) for n in dims):
-        raise ValueError(
+        raise ArgumentError(
             f"deep_network: layer_dims must list at least two positive ints [n0, ..., nL] "
             f"(n0 = the number of input features), not {layer_dims!r}"
         )
