@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .nn.init import is_count, random_state
+from . import checks
+from .errors import ShapeError
+from .nn.init import random_state
 
 __all__ = [
     "blobs",
@@ -60,9 +62,14 @@ def load_planar_dataset(seed: Any = 1) -> tuple[np.ndarray, np.ndarray]:
     return X.T.copy(), Y.T.copy()
 
 
-def _check_count(n_samples: int) -> None:
-    if not is_count(n_samples, 2):
-        raise ValueError(f"n_samples must be an int >= 2 (two classes), not {n_samples!r}")
+def _check_count(n_samples: int, who: str) -> int:
+    return checks.integer(n_samples, who, "n_samples", minimum=2, hint="Two classes need at "
+                          "least two examples.")
+
+
+def _noise(noise: float, who: str, arg: str = "noise") -> float:
+    return checks.real(noise, who, arg, minimum=0.0,
+                       hint="It is a standard deviation (0: no noise).")
 
 
 def _columns(X: np.ndarray, labels: np.ndarray, rng: Any, shuffle: bool = True) -> tuple:
@@ -78,7 +85,10 @@ def noisy_circles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles (radius 1 → label 0, radius ``factor`` → label 1) plus Gaussian
     noise of standard deviation ``noise`` on both coordinates (``make_circles``)."""
-    _check_count(n_samples)
+    n_samples = _check_count(n_samples, "noisy_circles")
+    factor = checks.real(factor, "noisy_circles", "factor", minimum=0.0, below=1.0,
+                         hint="The inner circle's radius, the outer's being 1.")
+    noise = _noise(noise, "noisy_circles")
     rng = random_state(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
@@ -97,7 +107,8 @@ def noisy_moons(
     n_samples: int = 200, noise: float = 0.2, seed: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (``make_moons``) with Gaussian noise ``noise``."""
-    _check_count(n_samples)
+    n_samples = _check_count(n_samples, "noisy_moons")
+    noise = _noise(noise, "noisy_moons")
     rng = random_state(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
@@ -118,9 +129,10 @@ def blobs(
     """``centers`` Gaussian clusters with centres uniform in [-10, 10]², labelled by the
     parity of the cluster index (the notebook's ``Y = Y % 2``), so two classes of three
     clusters each by default. The notebook uses ``random_state=5``, hence ``seed=5``."""
-    _check_count(n_samples)
-    if not is_count(centers):
-        raise ValueError(f"blobs: centers must be a positive int, not {centers!r}")
+    n_samples = _check_count(n_samples, "blobs")
+    centers = checks.integer(centers, "blobs", "centers", minimum=2,
+                             hint="Clusters are labelled by parity: two classes need two.")
+    cluster_std = _noise(cluster_std, "blobs", "cluster_std")
     rng = random_state(seed)
     centres = rng.uniform(-10.0, 10.0, size=(centers, 2))
     per_centre = [n_samples // centers + (1 if k < n_samples % centers else 0)
@@ -136,7 +148,11 @@ def gaussian_quantiles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A 2-D Gaussian (variance ``cov`` per axis) cut into ``n_classes`` rings of equal
     count by distance from the centre (``make_gaussian_quantiles``): label 0 inside."""
-    _check_count(n_samples)
+    n_samples = _check_count(n_samples, "gaussian_quantiles")
+    cov = checks.real(cov, "gaussian_quantiles", "cov", above=0.0,
+                      hint="It is the variance of each coordinate.")
+    n_classes = checks.integer(n_classes, "gaussian_quantiles", "n_classes", minimum=2,
+                               hint="Rings alternate labels 0/1: two classes need two rings.")
     rng = random_state(seed)
     X = rng.normal(0.0, np.sqrt(cov), size=(n_samples, 2))
     X = X[np.argsort(np.sum(X * X, axis=1), kind="stable")]
@@ -150,7 +166,7 @@ def gaussian_quantiles(
 def no_structure(n_samples: int = 200, seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Points uniform in [0, 1]² with labels drawn at random: nothing to learn (a model that
     scores well here is memorizing)."""
-    _check_count(n_samples)
+    n_samples = _check_count(n_samples, "no_structure")
     rng = random_state(seed)
     X = rng.uniform(0.0, 1.0, size=(2, n_samples))
     Y = (rng.uniform(0.0, 1.0, size=(1, n_samples)) < 0.5).astype(np.float64)
@@ -173,8 +189,8 @@ def parity_bits(n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     """All ``2**n_bits`` inputs of ``n_bits`` bits as columns ``X (n_bits, 2**n_bits)`` (column
     k is k in binary, most significant bit in row 0) and their parity ``Y (1, 2**n_bits)``:
     1 when the number of ones is odd. Not linearly separable for n_bits >= 2."""
-    if not is_count(n_bits) or n_bits > 20:
-        raise ValueError(f"parity_bits: n_bits must be an int from 1 to 20, not {n_bits!r}")
+    n_bits = checks.integer(n_bits, "parity_bits", "n_bits", minimum=1, maximum=20,
+                            hint="(2**20 examples is already a million.)")
     k = np.arange(2**n_bits)
     X = ((k[None, :] >> np.arange(n_bits - 1, -1, -1)[:, None]) & 1).astype(np.float64)
     Y = (X.sum(axis=0, keepdims=True) % 2).astype(np.float64)
@@ -195,19 +211,26 @@ def minibatches(
     (``shuffle=False`` keeps the order), cut complete batches, then the last partial batch if
     ``m`` is not a multiple of ``batch_size``. ``batch_size = m`` is batch gradient descent,
     ``1`` stochastic gradient descent. Tensors are accepted (their values are used).
+
+    The arguments are checked when ``minibatches`` is called, not at the first batch.
     """
     X = np.asarray(getattr(X, "data", X))
     Y = np.asarray(getattr(Y, "data", Y))
     if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"minibatches: X {X.shape} and Y {Y.shape} must be matrices with the same number "
             "of columns m (examples are columns)"
         )
-    if not is_count(batch_size):
-        raise ValueError(f"minibatches: batch_size must be a positive int, not {batch_size!r}")
+    batch_size = checks.integer(batch_size, "minibatches", "batch_size", minimum=1)
+    shuffle = checks.boolean(shuffle, "minibatches", "shuffle")
     m = X.shape[1]
     if shuffle:
         order = random_state(seed).permutation(m)
         X, Y = X[:, order], Y[:, order]
-    for start in range(0, m, int(batch_size)):
+    return _batches(X, Y, m, batch_size)
+
+
+def _batches(X: np.ndarray, Y: np.ndarray, m: int,
+             batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    for start in range(0, m, batch_size):
         yield X[:, start:start + batch_size], Y[:, start:start + batch_size]

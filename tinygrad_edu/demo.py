@@ -29,6 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
+from .errors import ArgumentTypeError, ShapeError
+
 PLOT_HINT = 'pip install "tinygrad_edu[plot]"'
 RENDER_HINT = 'pip install "tinygrad_edu[render]"'
 
@@ -82,6 +85,14 @@ def draw_decision_boundary(
     step: float = 0.02,
 ) -> None:
     """``plot_decision_boundary`` into an existing matplotlib ``ax`` (for grids of plots)."""
+    checks.function(predict, "plot_decision_boundary", "predict",
+                    "a function (2, k) points -> k labels, e.g. lambda P: predict(model, P)")
+    step = checks.real(step, "plot_decision_boundary", "step", above=0.0,
+                       hint="The grid spacing, e.g. 0.02.")
+    X = np.asarray(getattr(X, "data", X))
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ShapeError(f"plot_decision_boundary: X must be (2, m), two features per column, "
+                         f"not {X.shape}")
     plt = load_pyplot()
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
     y_min, y_max = X[1].min() - 1, X[1].max() + 1
@@ -109,6 +120,11 @@ def plot_costs(
     log: bool = False,
 ) -> Path:
     """One line per named cost history (one value per iteration/step)."""
+    if not isinstance(curves, dict):
+        raise ArgumentTypeError(f"plot_costs: curves must be a dict {{label: costs}}, e.g. "
+                                f"{{'lr=1.2': costs}}, not {checks.describe_value(curves)}.")
+    checks.path(path, "plot_costs")
+    checks.boolean(log, "plot_costs", "log")
     plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for label, costs in curves.items():

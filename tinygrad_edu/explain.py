@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from . import functions as _fn
 from .autograd import Shortcut, topological_order
 from .errors import BackwardError, describe
@@ -1045,10 +1046,8 @@ def explain(tensor: Tensor, notation: str = "course") -> Explanation:
     ``Equation`` objects (``.target``, ``.name``, ``.expr``, ``.course``, ``.text``,
     ``.shape``, ``.evaluate()``, ``.expand()``).
     """
-    if notation not in ("course", "numpy"):
-        raise ValueError(f"notation must be 'course' or 'numpy', not {notation!r}")
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"explain() takes the Tensor of a cost, not {type(tensor).__name__}")
+    checks.choice(notation, "explain", "notation", ("course", "numpy"))
+    checks.tensor(tensor, "explain", "tensor", hint="Give the Tensor of a cost, e.g. explain(J).")
     if not tensor.requires_grad or tensor._ctx is None:
         raise BackwardError(
             f"explain() on {describe(tensor)}: it was not computed from tensors that require "

@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import checks
 from .autograd import grad, no_grad
-from .errors import DtypeError, GradcheckError, describe
+from .errors import ArgumentTypeError, DtypeError, GradcheckError, ShapeError, describe
 from .tensor import Tensor
+
+_EPS_HINT = "The step of the central difference, e.g. 1e-4 (F6.2)."
 
 
 @dataclass
@@ -76,6 +79,12 @@ class GradcheckResult:
 
 def relative_difference(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """The course's ``‖g − g_num‖ / (‖g‖ + ‖g_num‖)`` (0 when both are zero)."""
+    analytic, numeric = np.asarray(analytic), np.asarray(numeric)
+    if analytic.shape != numeric.shape:
+        raise ShapeError(
+            f"relative_difference: analytic {analytic.shape} and numeric {numeric.shape} must "
+            "have the same shape (two gradients of the same tensor)"
+        )
     denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
     if denominator == 0:
         return 0.0
@@ -87,6 +96,9 @@ def numerical_gradient(f: Callable[[], Tensor], x: Tensor, eps: float = 1e-4) ->
 
     ``x.data`` is nudged in place and restored after every element.
     """
+    checks.function(f, "numerical_gradient", "f", "a function of no arguments returning a Tensor")
+    checks.tensor(x, "numerical_gradient", "x")
+    eps = checks.real(eps, "numerical_gradient", "eps", above=0.0, hint=_EPS_HINT)
     result = np.zeros_like(x.data)
     flat = x.data.reshape(-1)  # a view: writing it writes x.data
     with no_grad():
@@ -118,9 +130,15 @@ def gradcheck(
     input and the element that disagree most; with ``raise_on_fail`` a failure raises
     ``GradcheckError`` carrying that report.
     """
-    tensors = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checks.function(f, "gradcheck", "f", "a function of the inputs returning a Tensor")
+    tensors, _ = checks.tensor_list(inputs, "gradcheck", "inputs",
+                                    hint="e.g. gradcheck(f, [W, b]) with float64 tensors.")
+    eps = checks.real(eps, "gradcheck", "eps", above=0.0, hint=_EPS_HINT)
+    for arg, value in (("tol", tol), ("rtol", rtol), ("atol", atol)):
+        checks.real(value, "gradcheck", arg, minimum=0.0)
+    checks.boolean(raise_on_fail, "gradcheck", "raise_on_fail")
     for t in tensors:
-        if not isinstance(t, Tensor) or not t.requires_grad:
+        if not t.requires_grad:
             raise DtypeError(f"gradcheck: {describe(t)} must be a Tensor with requires_grad=True")
         if t.dtype != np.float64:
             raise DtypeError(
@@ -128,6 +146,12 @@ def gradcheck(
                 "float32 with ε = 1e-4 the numerical gradient is off by about 1e-3)."
             )
     first = f(*tensors)
+    if not isinstance(first, Tensor):
+        raise ArgumentTypeError(
+            f"gradcheck: f returned {checks.describe_value(first)}, not a Tensor; f must compute "
+            "its result with Tensor operations on its inputs (no .numpy(), float() or np.* "
+            "functions), or there is no gradient to check."
+        )
     weights = None
     if first.data.size != 1:
         weights = np.random.default_rng(0).normal(size=first.shape)

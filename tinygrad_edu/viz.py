@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .autograd import topological_order
 from .errors import TinygradEduError
 from .tensor import Tensor
@@ -340,11 +341,13 @@ def to_dot(
     legend: bool = True,
 ) -> str:
     """The DOT text of the graph that computed ``root`` (see ``draw`` for the options)."""
-    if not isinstance(root, Tensor):
-        raise TypeError(f"viz: expected the Tensor to draw (e.g. the cost J), got "
-                        f"{type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"viz: rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
+    checks.tensor(root, "viz", "root", hint="Give the Tensor to draw, e.g. the cost J.")
+    for arg, value in (("show_data", show_data), ("show_grad", show_grad),
+                       ("equations", equations), ("cluster_layers", cluster_layers),
+                       ("collapse_layers", collapse_layers), ("legend", legend)):
+        checks.boolean(value, "viz", arg)
+    checks.choice(rankdir, "viz", "rankdir", RANKDIRS)
+    max_nodes = checks.integer(max_nodes, "viz", "max_nodes", minimum=1)
     order = topological_order(root, only_requires_grad=False)
     number = {t: i for i, t in enumerate(order)}
     consumers: dict = {}
@@ -558,6 +561,8 @@ def find_renderer(renderer: str | os.PathLike | None = None) -> str | None:
 
     An override that does not exist raises RendererNotFoundError (no silent fallback).
     """
+    if renderer is not None:
+        checks.path(renderer, "viz.find_renderer", "renderer")
     override = renderer if renderer is not None else os.environ.get(RENDERER_ENV) or None
     if override is not None:
         found = shutil.which(str(override))
@@ -610,7 +615,9 @@ def render(
     the text and needs no renderer. With no renderer found, writes ``path`` with the suffix
     .dot and raises RendererNotFoundError naming both ways to install one.
     """
-    path = Path(path)
+    path = Path(checks.path(path, "viz.render"))
+    if format is not None:
+        checks.text(format, "viz.render", "format", hint="e.g. 'svg' or 'png'.")
     source = root.source if hasattr(root, "source") else to_dot(root, **draw_options)
     format = (format or path.suffix.lstrip(".") or "svg").lower()
     if format in ("dot", "gv"):
