@@ -253,9 +253,10 @@ _MIN, _MAX = np.minimum.reduce, np.maximum.reduce
 
 
 class _Checked:
-    """The last label array found in [0, 1], kept only while it is read-only (``fit`` makes
-    its labels so): a training loop then pays one identity test per step for its labels,
-    not a pass over them."""
+    """The last label array found in [0, 1], if it owns its values and is read-only (``fit``
+    makes its labels so): a training loop then pays an identity test and a flag test per step
+    for its labels, not a pass over them. A writeable array, or a view (whose base could
+    change), is checked at every call; an array made writeable again is checked again."""
 
     labels: Any = None
 
@@ -264,10 +265,10 @@ def unit_interval_labels(Y: Any, op: str) -> None:
     """The labels tensor ``Y`` of a cross-entropy: every value in [0, 1] (0/1 classes or
     probabilities)."""
     y = Y.data
-    if y is _Checked.labels:
+    if y is _Checked.labels and not y.flags.writeable:
         return
     if y.size and _MIN(y, axis=None) >= 0 and _MAX(y, axis=None) <= 1:  # nan fails both
-        if not y.flags.writeable:
+        if not y.flags.writeable and y.base is None:
             _Checked.labels = y
         return
     if not y.size:

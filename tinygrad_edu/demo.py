@@ -70,6 +70,8 @@ def plot_decision_boundary(
     ``step`` is the grid spacing (the course's 0.01 looks the same at this size and takes
     four times longer).
     """
+    checks.path(path, "plot_decision_boundary")
+    _check_boundary_arguments(predict, X, step)
     plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     draw_decision_boundary(ax, predict, X, Y, title, step)
@@ -85,14 +87,7 @@ def draw_decision_boundary(
     step: float = 0.02,
 ) -> None:
     """``plot_decision_boundary`` into an existing matplotlib ``ax`` (for grids of plots)."""
-    checks.function(predict, "plot_decision_boundary", "predict",
-                    "a function (2, k) points -> k labels, e.g. lambda P: predict(model, P)")
-    step = checks.real(step, "plot_decision_boundary", "step", above=0.0,
-                       hint="The grid spacing, e.g. 0.02.")
-    X = np.asarray(getattr(X, "data", X))
-    if X.ndim != 2 or X.shape[0] != 2:
-        raise ShapeError(f"plot_decision_boundary: X must be (2, m), two features per column, "
-                         f"not {X.shape}")
+    X, step = _check_boundary_arguments(predict, X, step)
     plt = load_pyplot()
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
     y_min, y_max = X[1].min() - 1, X[1].max() + 1
@@ -110,6 +105,18 @@ def draw_decision_boundary(
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(title)
+
+
+def _check_boundary_arguments(predict: Any, X: Any, step: Any) -> tuple[np.ndarray, float]:
+    checks.function(predict, "plot_decision_boundary", "predict",
+                    "a function (2, k) points -> k labels, e.g. lambda P: predict(model, P)")
+    step = checks.real(step, "plot_decision_boundary", "step", above=0.0,
+                       hint="The grid spacing, e.g. 0.02.")
+    X = np.asarray(getattr(X, "data", X))
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ShapeError(f"plot_decision_boundary: X must be (2, m), two features per column, "
+                         f"not {X.shape}")
+    return X, step
 
 
 def plot_costs(

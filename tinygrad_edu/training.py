@@ -333,9 +333,10 @@ def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5) -> n
     Returns an int array of the output's shape, ``(1, m)`` for one output unit; runs under
     ``no_grad()`` (no graph is recorded).
     """
+    checks.function(model, "predict", "model", "a model instance (a function of X)")
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or \
             not math.isfinite(threshold):
-        raise ValueError(f"predict: threshold must be a finite number (0.5 for probabilities, "
+        raise ArgumentError(f"predict: threshold must be a finite number (0.5 for probabilities, "
                          f"0 for logits), not {threshold!r}")
     with no_grad():
         A = model(X)
@@ -345,6 +346,7 @@ def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5) -> n
 
 def accuracy(model: Callable[[Any], Tensor], X: Any, Y: Any, threshold: float = 0.5) -> float:
     """The percentage of examples predicted right, as the notebook prints it (e.g. 90.75)."""
+    checks.function(model, "accuracy", "model", "a model instance (a function of X)")
     predictions = predict(model, X, threshold)
     labels = np.asarray(getattr(Y, "data", Y))
     if labels.shape != predictions.shape:
