@@ -25,6 +25,7 @@ from tinygrad_edu import (
     StateDictError,
     Tensor,
     TinygradEduError,
+    cli,
     concatenate,
     data,
     explain,
@@ -324,6 +325,8 @@ ROWS = [
     ("boundary step", lambda w: demo_module.plot_decision_boundary(
         lambda P: P[0] > 0, w.X, w.Y, w.tmp / "b.png", step=0), ArgumentError,
      ["plot_decision_boundary", "step"]),
+    ("cli model", lambda w: cli.build_model_cost("cnn"), ArgumentError,
+     ["build_model_cost", "model", "'two-layer'"]),
     ("plot_costs curves", lambda w: demo_module.plot_costs([1.0, 0.5], w.tmp / "c.png"),
      ArgumentTypeError, ["plot_costs", "curves"]),
 ]

@@ -100,7 +100,7 @@ def _positive_int(text: str) -> int:
 
 def build_model_cost(model: str) -> Any:
     """The cost J of a course model on the flower data, with the course's names."""
-    from . import Tensor, data, nn
+    from . import Tensor, checks, data, nn
     from .nn.functional import binary_cross_entropy
 
     X_values, Y_values = data.load_planar_dataset()
@@ -111,6 +111,7 @@ def build_model_cost(model: str) -> Any:
                                           seed=3)(X),
         "logistic": _logistic_regression,
     }
+    checks.choice(model, "build_model_cost", "model", builders)
     J = binary_cross_entropy(builders[model](X), Y)  # J = -1/m Σ [y log a + (1-y) log(1-a)]
     J.name = "J"
     return J
