@@ -52,7 +52,7 @@ def describe_value(value: Any) -> str:
     """How a given value is shown in a message: ``'0.2' (a str)``, ``the class Sequential``,
     ``an ndarray of shape (2, 3)``, ``W1 (4, 2)`` for a tensor."""
     if isinstance(value, type):
-        return f"the class {value.__name__} (an instance is needed: call it, {value.__name__}(...))"
+        return f"the class {value.__name__} itself (an instance is needed)"
     if isinstance(value, np.ndarray):
         return f"an ndarray of shape {value.shape} and dtype {value.dtype}"
     if hasattr(value, "_ctx") and hasattr(value, "data"):  # a Tensor (no import: no cycle)

@@ -725,7 +725,7 @@ class Transpose(Function):
         if axes is None:
             axes = tuple(reversed(range(x.ndim)))
         elif not all(type(a) is int for a in axes):
-            axes = tuple(checks.integer(a, "transpose", "axes") for a in axes)
+            axes = tuple(checks.integer(a, "transpose", "each of axes") for a in axes)
         if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
             raise ShapeError(
                 f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of "

@@ -137,6 +137,13 @@ def binary_cross_entropy(A: Any, Y: Any, reduction: str = "mean") -> Tensor:
     Otherwise (probabilities from anywhere else), at A exactly 0 or 1 every log is floored at
     -100 (PyTorch's ``BCELoss`` rule), so a wrong prediction made with certainty costs 100 per
     example, and in the gradient ``A(1-A)`` is floored at 1e-12. Nothing is ever nan or inf.
+
+    Checked on every call: labels in [0, 1] (nan refused), predictions in [0, 1] unless they
+    come from the sigmoid (logits by mistake are refused with a pointer to
+    ``binary_cross_entropy_with_logits``), no empty batch. The labels' check is one pass
+    (min and max) over ``Y``; ``fit`` makes its labels read-only, and a read-only label array
+    that owns its values is checked once, not at every step (do the same in a loop of your
+    own: ``Y.flags.writeable = False``).
     """
     return _fn.binary_cross_entropy(A, Y, reduction)
 
