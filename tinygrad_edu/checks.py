@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -258,18 +259,18 @@ class _Checked:
     for its labels, not a pass over them. A writeable array, or a view (whose base could
     change), is checked at every call; an array made writeable again is checked again."""
 
-    labels: Any = None
+    labels: Any = lambda: None  # a weak reference: the array is not kept alive by this
 
 
 def unit_interval_labels(Y: Any, op: str) -> None:
     """The labels tensor ``Y`` of a cross-entropy: every value in [0, 1] (0/1 classes or
     probabilities)."""
     y = Y.data
-    if y is _Checked.labels and not y.flags.writeable:
+    if y is _Checked.labels() and not y.flags.writeable:
         return
     if y.size and _MIN(y, axis=None) >= 0 and _MAX(y, axis=None) <= 1:  # nan fails both
         if not y.flags.writeable and y.base is None:
-            _Checked.labels = y
+            _Checked.labels = weakref.ref(y)
         return
     if not y.size:
         return
