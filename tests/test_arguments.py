@@ -314,6 +314,8 @@ ROWS = [
     ("render path", lambda w: viz.render(w.J, 3), ArgumentTypeError, ["render", "path"]),
     ("render format", lambda w: viz.render(w.J, w.tmp / "g.svg", format=3), ArgumentTypeError,
      ["render", "format"]),
+    ("draw renderer", lambda w: viz.draw(w.J, renderer=3), ArgumentTypeError,
+     ["draw", "renderer"]),
     ("find_renderer", lambda w: viz.find_renderer(3), ArgumentTypeError,
      ["find_renderer", "renderer"]),
     ("explain notation", lambda w: explain(w.J, notation="latex"), ArgumentError,

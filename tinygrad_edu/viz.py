@@ -497,6 +497,8 @@ def draw(
     or, when no renderer is installed, as DOT text with a line saying how to install one.
     Needs the ``graphviz`` Python package (``pip install "tinygrad_edu[render]"``).
     """
+    if renderer is not None:
+        checks.path(renderer, "viz.draw", "renderer")
     source = to_dot(root, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
                     equations=equations, cluster_layers=cluster_layers,
                     collapse_layers=collapse_layers, max_nodes=max_nodes, legend=legend)
