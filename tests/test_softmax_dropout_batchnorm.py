@@ -324,3 +324,22 @@ def test_viz_draws_the_new_ops_with_their_symbols():
                   "batch norm", "(A2 - Y) / m"):
         assert label in dot, label
     assert "reduction" not in dot and "eps=" not in dot
+
+
+def test_a_buffer_stays_registered_when_reassigned():
+    layer = nn.BatchNorm(2)
+    layer.running_mean = Tensor(np.full((2, 1), 3.0), name="running_mean")
+    np.testing.assert_array_equal(layer.state_dict()["running_mean"], [[3.0], [3.0]])
+    with pytest.raises(TypeError, match="buffer"):
+        layer.running_var = np.ones((2, 1))
+
+
+def test_blobs_and_rings_keep_their_class_index_without_parity():
+    from tinygrad_edu import data
+
+    _, labels = data.blobs(n_samples=40, centers=4, seed=0, parity=False)
+    assert sorted(np.unique(labels)) == [0, 1, 2, 3] and labels.shape == (1, 40)
+    _, parity = data.blobs(n_samples=40, centers=4, seed=0)
+    np.testing.assert_array_equal(parity, labels % 2)
+    _, rings = data.gaussian_quantiles(n_samples=30, n_classes=3, seed=0, parity=False)
+    assert np.bincount(rings.ravel().astype(int)).tolist() == [10, 10, 10]

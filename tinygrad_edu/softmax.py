@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .autograd import MODE, Shortcut
-from .errors import DataError, ShapeError, describe
+from .errors import DataError, DtypeError, ShapeError, describe
 from .functions import (
     _DENOMINATOR_FLOOR,
     Function,
@@ -55,15 +55,15 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
 
 
-def _check_logits(Z: Tensor, op: str) -> None:
+def _check_logits(Z: Tensor, op: str, what: str = "logits Z") -> None:
     if Z.ndim != 2:
         raise ShapeError(
-            f"{op}: expects logits Z (C, m), one row per class and one column per example, but "
-            f"got {describe(Z)}. A rank-1 array (C,) is one example: use Z.reshape(-1, 1) "
+            f"{op}: expects {what} (C, m), one row per class and one column per example, but "
+            f"got {describe(Z)}. A rank-1 array (C,) is one example: use .reshape(-1, 1) "
             "(F7.4)."
         )
     if Z.data.dtype.kind != "f":
-        raise ShapeError(f"{op}: needs floating-point logits, but {describe(Z)} is {Z.dtype}")
+        raise DtypeError(f"{op}: needs floating-point {what}, but {describe(Z)} is {Z.dtype}")
 
 
 class Softmax(Function):
@@ -155,7 +155,7 @@ class CategoricalCrossEntropy(_Cost):
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, A)
-        _check_logits(A, "categorical_cross_entropy")
+        _check_logits(A, "categorical_cross_entropy", "probabilities A")
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
         after_softmax = type(A._ctx) is Softmax

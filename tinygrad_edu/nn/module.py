@@ -52,6 +52,11 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        if name in self.__dict__.get("_buffers", ()):
+            if not isinstance(value, Tensor) or value.requires_grad:
+                raise TypeError(f"{type(self).__name__}.{name} is a buffer (state that is not "
+                                "learned): assign a Tensor that does not require grad")
+            self._buffers[name] = value
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
