@@ -343,3 +343,13 @@ def test_blobs_and_rings_keep_their_class_index_without_parity():
     np.testing.assert_array_equal(parity, labels % 2)
     _, rings = data.gaussian_quantiles(n_samples=30, n_classes=3, seed=0, parity=False)
     assert np.bincount(rings.ravel().astype(int)).tolist() == [10, 10, 10]
+
+
+def test_explain_writes_the_logits_form_out():
+    rng = np.random.default_rng(12)
+    Z = Tensor(rng.normal(size=(3, 4)), requires_grad=True, name="Z2")
+    J = F.categorical_cross_entropy_with_logits(Z, one_hot_columns(rng, 3, 4))
+    J.backward()
+    (line,) = explain(J)
+    assert line.text == "dZ2 = (np.exp(Z2) / np.sum(np.exp(Z2), axis=0, keepdims=True) - Y) / m"
+    np.testing.assert_allclose(line.evaluate(), Z.grad, rtol=1e-12, atol=1e-16)

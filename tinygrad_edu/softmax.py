@@ -101,8 +101,14 @@ class Softmax(Function):
 
 
 def softmax_of(Z: Any) -> Any:
-    """softmax for arrays and Tensors (a Tensor inside ``grad(..., create_graph=True)``)."""
-    return Softmax.apply(Z) if type(Z) is Tensor else Softmax.forward(Z)
+    """softmax for arrays and Tensors (a Tensor inside ``grad(..., create_graph=True)``); for
+    ``explain``'s symbolic arrays the formula itself, ``e^Z / Σ_k e^Z_k``."""
+    if type(Z) is Tensor:
+        return Softmax.apply(Z)
+    if isinstance(Z, np.ndarray):
+        return Softmax.forward(Z)
+    e = np.exp(Z)
+    return e / e.sum(axis=0, keepdims=True)
 
 
 def check_one_hot(Y: Tensor, C: int, m: int, op: str) -> None:
