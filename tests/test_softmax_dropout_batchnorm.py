@@ -241,7 +241,7 @@ def test_dense_with_batch_norm_has_no_bias_and_buffers_are_not_parameters():
     assert model[0].b is None
     X = np.random.default_rng(8).normal(size=(2, 7))
     A = model(X)
-    assert {"Z1", "Z_tilde1", "A1", "A1_drop", "A2"} <= {t.name for t in _graph(A)}
+    assert {"Z1", "Z_tilde1", "A1", "A_drop1", "A2"} <= {t.name for t in _graph(A)}
 
 
 def _graph(t):
@@ -304,7 +304,7 @@ def test_explain_prints_the_course_forms_and_they_evaluate_to_the_grads():
     lines = explain(J)
     text = str(lines)
     assert "dZ2 = (A2 - Y) / m" in text
-    assert "dA1 = dA1_drop * D1 / keep_prob" in text
+    assert "dA1 = dA_drop1 * D1 / keep_prob" in text
     assert "dgamma1 = np.sum(dZ_tilde1 * Z_norm1, axis=1, keepdims=True)" in text
     assert "dbeta1 = np.sum(dZ_tilde1, axis=1, keepdims=True)" in text
     assert ("dZ1 = gamma1 / (m * √(σ1² + ε)) * (m * dZ_tilde1 - np.sum(dZ_tilde1, axis=1, "

@@ -16,6 +16,7 @@ built in (and no bias).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,14 @@ from .module import Module
 __all__ = ["BatchNorm", "Dropout"]
 
 
+def _dropped_name(name: str | None) -> str | None:
+    """``A1`` -> ``A_drop1`` (the layer index stays at the end), ``X`` -> ``X_drop``."""
+    if not name:
+        return None
+    match = re.fullmatch(r"(.*?)(\d+)", name)
+    return f"{match[1]}_drop{match[2]}" if match else f"{name}_drop"
+
+
 class Dropout(Module):
     """Inverted dropout (F12): ``A = A * D / keep_prob`` with ``D = rand < keep_prob`` in
     training mode, ``A`` itself in evaluation mode (and for ``keep_prob = 1``).
@@ -36,7 +45,8 @@ class Dropout(Module):
     ``seed``: None draws from numpy's global stream (``np.random.seed(1)`` first reproduces
     the notebook's ``np.random.rand``), an int seeds the layer's own stream once, a
     Generator or RandomState is drawn from. A new mask is drawn at every call. The output of
-    the input ``A1`` is named ``A1_drop`` and its mask is ``D1`` in ``explain``.
+    the input ``A1`` is named ``A_drop1`` (in layer 1 for ``viz``) and its mask is ``D1`` in
+    ``explain``.
     """
 
     def __init__(self, keep_prob: float = 0.8, seed: Any = None) -> None:
@@ -47,7 +57,7 @@ class Dropout(Module):
     def forward(self, A: Any) -> Tensor:
         out = dropout(A, self.keep_prob, self.training, self.rng)
         if out is not A and isinstance(A, Tensor):
-            out.name = f"{A.name}_drop" if A.name else None
+            out.name = _dropped_name(A.name)
         return out
 
     def extra_repr(self) -> str:
