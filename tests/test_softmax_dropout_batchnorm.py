@@ -353,3 +353,16 @@ def test_explain_writes_the_logits_form_out():
     (line,) = explain(J)
     assert line.text == "dZ2 = (np.exp(Z2) / np.sum(np.exp(Z2), axis=0, keepdims=True) - Y) / m"
     np.testing.assert_allclose(line.evaluate(), Z.grad, rtol=1e-12, atol=1e-16)
+
+
+def test_a_fit_refused_at_its_first_step_leaves_the_running_averages_alone():
+    model = small_model()
+    state = model.state_dict()
+
+    def strict_loss(A, Y):  # a callable loss: fit cannot check the labels before the forward
+        return F.categorical_cross_entropy(A, Y)
+
+    with pytest.raises(DataError, match="one-hot"):
+        training.fit(model, np.random.default_rng(13).normal(size=(2, 6)), np.ones((3, 6)),
+                     loss=strict_loss, iterations=2, print_every=0)
+    assert all(np.array_equal(v, model.state_dict()[k]) for k, v in state.items())

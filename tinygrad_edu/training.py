@@ -129,7 +129,8 @@ def fit(
     rng = random_state(seed) if not full_batch else None
     steps = _progress(range(iterations), progress)
     costs: list[float] = []
-    with _mode(model, training=True), \
+    guard = _BufferGuard(model)  # batch norm's running averages, if fit raises before a step
+    with guard, _mode(model, training=True), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for i in steps:
             if full_batch:
@@ -139,6 +140,7 @@ def fit(
                 optimizer.zero_grad()
                 J.backward()
                 optimizer.step()
+                guard.stepped = True
             else:
                 cost = 0.0
                 batches = minibatches(X_values, Y_values, batch_size, seed=rng)
@@ -149,6 +151,7 @@ def fit(
                     optimizer.zero_grad()
                     J.backward()
                     optimizer.step()
+                    guard.stepped = True
                     cost += batch_cost * X_batch.shape[1] / m
             costs.append(cost)
             if print_every and i % print_every == 0:
@@ -165,6 +168,26 @@ def fit(
             stacklevel=2,
         )
     return costs
+
+
+class _BufferGuard:
+    """Puts the model's buffers (batch norm's running averages, which every training forward
+    pass updates) back as they were when ``fit`` raises before its first step: a refused fit
+    (labels its loss cannot take, a nan cost at iteration 0) changes nothing."""
+
+    def __init__(self, model: Any) -> None:
+        named = getattr(model, "named_buffers", None)
+        self.buffers = [t for _, t in named()] if callable(named) else []
+        self.stepped = False
+
+    def __enter__(self) -> _BufferGuard:
+        self.saved = [t.data.copy() for t in self.buffers]
+        return self
+
+    def __exit__(self, kind: Any, *exc: object) -> None:
+        if kind is not None and not self.stepped:
+            for t, values in zip(self.buffers, self.saved):
+                t.data[...] = values
 
 
 @contextlib.contextmanager
