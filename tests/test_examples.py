@@ -39,6 +39,10 @@ EXPECTED = {
     ),
     "07_deep_network": (["parity_cost.png"], " 1   (20, 12288)  (20, 1)  (20, 209)"),
     "08_squared_error_weight_decay": (["weight_decay.png"], "max |m · z3.grad - δ^(3)|"),
+    "09_multiclass_softmax": (["decision_regions.png", "cost.png"],
+                              "max |Z2.grad - (A2 - Y) / m| = 0.0e+00"),
+    "10_dropout_batch_norm": (["batch_norm.png", "dropout.png"],
+                              "dbeta1 = np.sum(dZ_tilde1, axis=1, keepdims=True)"),
 }
 
 

@@ -1,6 +1,7 @@
 """Mutation check: the formula tests fail when an engine rule is deliberately wrong.
 
-Each mutant replaces one derivative rule of ``tinygrad_edu.functions``, or the engine's
+Each mutant replaces one derivative rule of ``tinygrad_edu.functions`` (or of the F11-F13
+ops in ``softmax``, ``dropout``, ``normalization``), or the engine's
 handling of a fused rule (``autograd._take_shortcut``), (with pytest's
 ``monkeypatch``, undone after the test) by a plausible mistake. For every (mutant, check)
 pair listed in ``CAUGHT_BY``, the test runs the *same* check function the formula property
@@ -27,9 +28,17 @@ from test_formulas_F3_two_layer import (
 from test_formulas_F4_deep import check_F4_2, check_F4_3, check_F4_4, check_F4_5
 from test_formulas_F5_squared_error import check_F5_1, check_F5_2, check_F5_3, check_F5_5
 from test_formulas_F6_gradcheck import check_F6_2
+from test_formulas_F11_softmax import check_F11_2, check_F11_3, check_F11_3_network
+from test_formulas_F12_dropout import check_F12_2
+from test_formulas_F13_batchnorm import (
+    check_F13_2,
+    check_F13_3,
+    check_F13_3_against_elementary_ops,
+    draw,
+)
 from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
-from tinygrad_edu import autograd, functions
+from tinygrad_edu import autograd, dropout, functions, normalization, softmax
 
 # -- the fixed examples (a square W so that a transposed dW keeps its shape) -------------------
 
@@ -40,6 +49,12 @@ SQUARED_ERROR.Y = np.random.default_rng(13).uniform(0.0, 1.0, size=SQUARED_ERROR
 RELU_KINKS = np.array([[-1.5, 0.0, 2.0], [0.0, 3.0, -0.5]])
 SATURATED_Z = np.array([[30.0, -30.0, 40.0, -40.0, 800.0, -800.0, 0.5]])  # σ(Z) is 0 or 1
 SATURATED_Y = np.array([[0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0]])  # wrong with certainty
+LOGITS = np.random.default_rng(14).normal(0.0, 2.0, size=(3, 4))
+ONE_HOT = np.eye(3)[:, [0, 2, 1, 2]]
+SATURATED_LOGITS = np.array([[40.0, -30.0, 800.0], [-40.0, 30.0, 0.0], [0.0, 0.0, -800.0]])
+SATURATED_ONE_HOT = np.eye(3)[:, [1, 0, 2]]  # wrong with certainty in every column
+ACTIVATIONS_A1 = np.random.default_rng(15).normal(size=(3, 5))
+BATCH_NORM = draw(16, 3, 5)
 
 CHECKS = {
     "F2.4": lambda: check_F2_4(RELU_KINKS, np.arange(1.0, 7.0).reshape(2, 3)),
@@ -59,6 +74,14 @@ CHECKS = {
     "F5.5": lambda: check_F5_5(SQUARED_ERROR, 0.1),
     "F6.2": lambda: check_F6_2(TWO_LAYER),
     "F3.2 saturated": lambda: check_dZ_is_A_minus_Y_over_m(SATURATED_Z, SATURATED_Y),
+    "F11.2": lambda: check_F11_2(LOGITS, np.random.default_rng(17).normal(size=(3, 4))),
+    "F11.3": lambda: check_F11_3(LOGITS, ONE_HOT),
+    "F11.3 saturated": lambda: check_F11_3(SATURATED_LOGITS, SATURATED_ONE_HOT),
+    "F11.3 network": lambda: check_F11_3_network(18, 3, 4, 3, 5),
+    "F12.2": lambda: check_F12_2(ACTIVATIONS_A1, np.ones((3, 5)) * 0.7, 0.8, 19),
+    "F13.2": lambda: check_F13_2(*BATCH_NORM),
+    "F13.3": lambda: check_F13_3(*BATCH_NORM),
+    "F13.3 elementary ops": lambda: check_F13_3_against_elementary_ops(*BATCH_NORM),
 }
 
 # -- the mutants: (class, method, wrong rule) ---------------------------------------------------
@@ -136,6 +159,54 @@ def add_averages_instead_of_summing(self, g, out, x, y):
     return averaged(x.shape), averaged(y.shape)
 
 
+def softmax_diagonal_only(self, g, out, z):
+    return (g * out * (1.0 - out),)  # wrong: the sigmoid's a(1 - a), the -A_j A_k terms lost
+
+
+def softmax_without_the_weighted_sum(self, g, out, z):
+    return (out * g,)  # wrong: dZ = A * dA, the Σ_k dA_k A_k term forgotten
+
+
+REAL_CCE_RULE = softmax.CategoricalCrossEntropy.backward
+
+
+def cce_fused_without_1_over_m(self, g, out, A, Y):
+    shortcut, none = REAL_CCE_RULE(self, g, out, A, Y)
+    return functions.Shortcut(shortcut.grad, (g * (A - Y),)), none  # wrong: 1/m dropped
+
+
+def cce_not_fused(self, g, out, A, Y):
+    shortcut, none = REAL_CCE_RULE(self, g, out, A, Y)
+    return shortcut.grad, none  # wrong: dA through the softmax's rule, lost at saturation
+
+
+def dropout_without_the_scale(self, g, out, A):
+    return (g * self.mask,)  # wrong: dA = dA * D, the 1 / keep_prob forgotten
+
+
+def dropout_without_the_mask(self, g, out, A):
+    return (g / self.keep_prob,)  # wrong: dropped units get a gradient
+
+
+REAL_BATCH_NORM_RULE = normalization.BatchNorm.backward
+
+
+def batch_norm_without_the_z_norm_term(self, g, out, Z, gamma, beta):
+    dZ, dgamma, dbeta = REAL_BATCH_NORM_RULE(self, g, out, Z, gamma, beta)
+    dZ = gamma / (self.m * self.std) * (self.m * g - dbeta)  # wrong: - Z_norm Σ(dZ̃ Z_norm) lost
+    return dZ, dgamma, dbeta
+
+
+def batch_norm_without_1_over_m(self, g, out, Z, gamma, beta):
+    dZ, dgamma, dbeta = REAL_BATCH_NORM_RULE(self, g, out, Z, gamma, beta)
+    return dZ * self.m, dgamma, dbeta  # wrong: γ / √(σ² + ε) instead of γ / (m √(σ² + ε))
+
+
+def batch_norm_dgamma_without_z_norm(self, g, out, Z, gamma, beta):
+    dZ, _, dbeta = REAL_BATCH_NORM_RULE(self, g, out, Z, gamma, beta)
+    return dZ, dbeta, dbeta  # wrong: dγ = Σ dZ̃, the Z_norm forgotten
+
+
 MUTANTS = {
     "sigmoid a(1+a)": (functions.Sigmoid, "backward", sigmoid_a_times_1_plus_a),
     "tanh 1-a": (functions.Tanh, "backward", tanh_1_minus_a),
@@ -153,6 +224,19 @@ MUTANTS = {
     "L2 only W1": (functions.L2Penalty, "backward", l2_decays_only_the_first_weight),
     "matmul transposed dW": (functions.MatMul, "backward", matmul_transposes_square_dW),
     "bias gradient averaged": (functions.Add, "backward", add_averages_instead_of_summing),
+    "softmax diagonal only": (softmax.Softmax, "backward", softmax_diagonal_only),
+    "softmax without Σ dA A": (softmax.Softmax, "backward", softmax_without_the_weighted_sum),
+    "CCE fused without 1/m": (softmax.CategoricalCrossEntropy, "backward",
+                              cce_fused_without_1_over_m),
+    "CCE not fused": (softmax.CategoricalCrossEntropy, "backward", cce_not_fused),
+    "dropout without 1/keep_prob": (dropout.Dropout, "backward", dropout_without_the_scale),
+    "dropout without the mask": (dropout.Dropout, "backward", dropout_without_the_mask),
+    "batch norm without the Z_norm term": (normalization.BatchNorm, "backward",
+                                           batch_norm_without_the_z_norm_term),
+    "batch norm without 1/m": (normalization.BatchNorm, "backward",
+                               batch_norm_without_1_over_m),
+    "batch norm dγ = Σ dZ̃": (normalization.BatchNorm, "backward",
+                             batch_norm_dgamma_without_z_norm),
 }
 
 CAUGHT_BY = {
@@ -172,6 +256,15 @@ CAUGHT_BY = {
     "L2 only W1": ["F5.1", "F5.5"],
     "matmul transposed dW": ["F3.5", "F4.4", "F6.2"],
     "bias gradient averaged": ["F3.3", "F3.5", "F4.4", "F5.5"],
+    "softmax diagonal only": ["F11.2"],
+    "softmax without Σ dA A": ["F11.2"],
+    "CCE fused without 1/m": ["F11.3", "F11.3 network"],
+    "CCE not fused": ["F11.3 saturated"],
+    "dropout without 1/keep_prob": ["F12.2"],
+    "dropout without the mask": ["F12.2"],
+    "batch norm without the Z_norm term": ["F13.3", "F13.3 elementary ops"],
+    "batch norm without 1/m": ["F13.3", "F13.3 elementary ops"],
+    "batch norm dγ = Σ dZ̃": ["F13.2", "F13.3 elementary ops"],
 }
 
 

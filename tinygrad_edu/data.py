@@ -1,7 +1,8 @@
 """The course's data sets, in numpy only, and mini-batches.
 
-Every loader returns ``X (2, m)`` float64 and ``Y (1, m)`` float64 labels 0/1: examples are
-columns, as in the notes. ``seed`` is None (numpy's legacy global stream, like the course's
+Every loader returns ``X (2, m)`` float64 and ``Y (1, m)`` float64 labels 0/1 (``blobs`` and
+``gaussian_quantiles`` with ``parity=False``: class indices 0..C-1): examples are columns,
+as in the notes. ``seed`` is None (numpy's legacy global stream, like the course's
 ``np.random``), an int (a ``RandomState(int)``: the same numbers as ``np.random.seed(int)``,
 without touching the global stream), a Generator or a RandomState.
 
@@ -124,35 +125,44 @@ def noisy_moons(
 
 
 def blobs(
-    n_samples: int = 200, centers: int = 6, cluster_std: float = 1.0, seed: Any = 5
+    n_samples: int = 200, centers: int = 6, cluster_std: float = 1.0, seed: Any = 5,
+    parity: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``centers`` Gaussian clusters with centres uniform in [-10, 10]², labelled by the
     parity of the cluster index (the notebook's ``Y = Y % 2``), so two classes of three
-    clusters each by default. The notebook uses ``random_state=5``, hence ``seed=5``."""
+    clusters each by default. The notebook uses ``random_state=5``, hence ``seed=5``.
+    ``parity=False`` keeps the cluster index as the label: ``centers`` classes 0..C-1 for a
+    softmax (``Y (1, m)``; ``nn.functional.one_hot(Y, centers)`` makes it one-hot)."""
     n_samples = _check_count(n_samples, "blobs")
     centers = checks.integer(centers, "blobs", "centers", minimum=2,
-                             hint="Clusters are labelled by parity: two classes need two.")
+                             hint="Two classes (or, with parity=False, C classes) need two.")
     cluster_std = _noise(cluster_std, "blobs", "cluster_std")
+    parity = checks.boolean(parity, "blobs", "parity")
     rng = random_state(seed)
     centres = rng.uniform(-10.0, 10.0, size=(centers, 2))
     per_centre = [n_samples // centers + (1 if k < n_samples % centers else 0)
                   for k in range(centers)]
     X = np.vstack([rng.normal(centres[k], cluster_std, size=(n, 2))
                    for k, n in enumerate(per_centre)])
-    labels = np.concatenate([np.full(n, k % 2) for k, n in enumerate(per_centre)])
+    labels = np.concatenate([np.full(n, k % 2 if parity else k)
+                             for k, n in enumerate(per_centre)])
     return _columns(X, labels, rng)
 
 
 def gaussian_quantiles(
-    n_samples: int = 200, cov: float = 0.5, n_classes: int = 2, seed: Any = None
+    n_samples: int = 200, cov: float = 0.5, n_classes: int = 2, seed: Any = None,
+    parity: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A 2-D Gaussian (variance ``cov`` per axis) cut into ``n_classes`` rings of equal
-    count by distance from the centre (``make_gaussian_quantiles``): label 0 inside."""
+    count by distance from the centre (``make_gaussian_quantiles``): label 0 inside. The
+    labels are the parity of the ring (two classes, as the notebook); ``parity=False`` keeps
+    the ring index, ``n_classes`` classes 0..C-1 for a softmax."""
     n_samples = _check_count(n_samples, "gaussian_quantiles")
     cov = checks.real(cov, "gaussian_quantiles", "cov", above=0.0,
                       hint="It is the variance of each coordinate.")
     n_classes = checks.integer(n_classes, "gaussian_quantiles", "n_classes", minimum=2,
-                               hint="Rings alternate labels 0/1: two classes need two rings.")
+                               hint="Two classes (rings alternate 0/1 with parity) need two.")
+    parity = checks.boolean(parity, "gaussian_quantiles", "parity")
     rng = random_state(seed)
     X = rng.normal(0.0, np.sqrt(cov), size=(n_samples, 2))
     X = X[np.argsort(np.sum(X * X, axis=1), kind="stable")]
@@ -160,7 +170,7 @@ def gaussian_quantiles(
         np.full(n_samples // n_classes + (1 if k < n_samples % n_classes else 0), k)
         for k in range(n_classes)
     ])
-    return _columns(X, labels % 2, rng)
+    return _columns(X, labels % 2 if parity else labels, rng)
 
 
 def no_structure(n_samples: int = 200, seed: Any = None) -> tuple[np.ndarray, np.ndarray]:

@@ -47,6 +47,11 @@ class TrainingDivergedError(TinygradEduError, FloatingPointError):
         self.costs = list(costs) if costs is not None else []
 
 
+class ModeError(TinygradEduError, RuntimeError):
+    """Something that needs the evaluation mode done in training mode: ``gradcheck`` of a
+    function that draws a new dropout mask at every call."""
+
+
 class DataError(TinygradEduError, ValueError):
     """Training data that cannot be learned from: nan/inf values, no examples, labels that
     the cost cannot take (cross-entropy needs labels in [0, 1])."""

@@ -926,7 +926,7 @@ def _forward_formula(t: Tensor, parents: list) -> Sym:
     if name == "sigmoid":
         return _display("sigmoid", parents, t.shape)
     settings = ctx.attributes()
-    if name in _COSTS and settings.get("reduction") == "mean":
+    if _is_cost(ctx) and settings.get("reduction") == "mean":
         del settings["reduction"]  # the course's default: 1/m Σ
     extra = tuple(f"{_SETTING_NAMES.get(k, k)}={v!r}" for k, v in sorted(settings.items())
                   if k not in ("m", "kept_shape", "sizes") and v is not None and v is not False)
@@ -937,6 +937,11 @@ def _forward_formula(t: Tensor, parents: list) -> Sym:
 # ``l2_penalty(W1, W2, λ=0.1)``), never T<k>
 _COSTS = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l2_penalty"}
 _SETTING_NAMES = {"lam": "λ"}  # as in the equations: dW2 = λ * W2 + ...
+
+
+def _is_cost(ctx: _fn.Function) -> bool:
+    """A fused cost: one of the course's, or an op that declares ``explain_cost = True``."""
+    return ctx.name in _COSTS or getattr(ctx, "explain_cost", False)
 
 
 def _label_tensors(order: list) -> tuple[dict, list]:
@@ -960,7 +965,7 @@ def _label_tensors(order: list) -> tuple[dict, list]:
         if t._ctx is not None:
             formula = _forward_formula(t, [symbols[p] for p in t._ctx.parents])
             text, prec = _fmt(formula, "course", {})
-            short = len(text) <= _MAX_FORMULA or t._ctx.name in _COSTS
+            short = len(text) <= _MAX_FORMULA or _is_cost(t._ctx)
             if short and text not in taken:
                 taken[text] = 1
                 symbols[t] = Sym.var(text, t, t.shape, t.dtype, prec)
@@ -1013,6 +1018,10 @@ def _rule(ctx: _fn.Function, g: Sym, out: Sym, inputs: list) -> tuple:
     rule = _symbolic_copy(ctx, m if scale is None else None)
     if isinstance(ctx, _fn.L2Penalty):  # the weight-decay rate is the symbol λ: λ * W2
         rule.lam = Sym.var("λ", ctx.lam, (), np.float64)
+    declared = getattr(ctx, "explain_symbols", None)  # an op's arrays written as symbols
+    if declared is not None:
+        for attr, (label, value) in declared().items():
+            setattr(rule, attr, _declared_symbol(label, value))
     try:
         with np.errstate(all="ignore"):
             grads = rule.backward(g, out, *inputs)
@@ -1027,6 +1036,15 @@ def _rule(ctx: _fn.Function, g: Sym, out: Sym, inputs: list) -> tuple:
             gr, lambda n, args: one_over_m if n.op == "const" and n.weak and
             n.attrs == scale else None) for gr in grads)
     return grads
+
+
+def _declared_symbol(label: str, value: Any) -> Sym:
+    """The symbol an op declares for one of its settings or kept arrays (``explain_symbols``:
+    dropout's mask ``D1``, batch norm's ``Z_norm1``); it evaluates to the value itself."""
+    if isinstance(value, _PYTHON_SCALARS):
+        return Sym.var(label, value, (), np.float64)
+    values = np.asarray(value)
+    return Sym.var(label, Tensor(values), values.shape, values.dtype)
 
 
 def explain(tensor: Tensor, notation: str = "course") -> Explanation:

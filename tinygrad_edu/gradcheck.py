@@ -10,6 +10,12 @@ and autodiff passes when the course's relative difference
 
 is at most ``tol`` (1e-6) *and* every element agrees within ``rtol``/``atol`` (1e-5 / 1e-7).
 Float64 only: in float32 the central difference itself is off by about 1e-3.
+
+Dropout off, as the course advises: a dropout op draws a new mask at every evaluation, so
+``J(θ + ε)`` and ``J(θ - ε)`` would be different functions; ``gradcheck`` refuses a function
+whose graph holds one (``ModeError``): call ``model.eval()`` first (or use ``keep_prob=1``).
+Batch norm in training mode is deterministic and checks fine, but every evaluation of ``f``
+updates its running averages (call ``model.eval()`` too to leave them alone).
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import checks
-from .autograd import grad, no_grad
-from .errors import ArgumentTypeError, DtypeError, GradcheckError, ShapeError, describe
+from .autograd import grad, no_grad, topological_order
+from .errors import ArgumentTypeError, DtypeError, GradcheckError, ModeError, ShapeError, describe
 from .tensor import Tensor
 
 _EPS_HINT = "The step of the central difference, e.g. 1e-4 (F6.2)."
@@ -113,6 +119,21 @@ def numerical_gradient(f: Callable[[], Tensor], x: Tensor, eps: float = 1e-4) ->
     return result
 
 
+def _refuse_random_ops(out: Tensor) -> None:
+    """``ModeError`` when the graph of ``out`` holds an op that declares ``random = True``."""
+    for t in topological_order(out, False):
+        ctx = t._ctx
+        if ctx is not None and getattr(ctx, "random", False):
+            settings = ", ".join(f"{k}={v!r}" for k, v in ctx.attributes().items())
+            raise ModeError(
+                f"gradcheck: the function uses {ctx.name} ({settings}) on "
+                f"{describe(ctx.parents[0])}, which draws a new random mask at every call, so "
+                "the central differences would compare different functions. Check gradients "
+                "with dropout off, as the course advises: call model.eval() first (or build "
+                "the layer with keep_prob=1)."
+            )
+
+
 def gradcheck(
     f: Callable[..., Tensor],
     inputs: Tensor | Sequence[Tensor],
@@ -152,6 +173,7 @@ def gradcheck(
             "its result with Tensor operations on its inputs (no .numpy(), float() or np.* "
             "functions), or there is no gradient to check."
         )
+    _refuse_random_ops(first)
     weights = None
     if first.data.size != 1:
         weights = np.random.default_rng(0).normal(size=first.shape)

@@ -12,14 +12,23 @@
 over the training set: one step of batch gradient descent, or, with ``batch_size``, one step
 per mini-batch (F9.2); the cost recorded is then the mean of the batch costs weighted by
 their sizes.
+
+Modes: ``fit`` trains with the model in training mode (dropout on, batch norm on the batch's
+statistics); ``predict`` and ``accuracy`` evaluate in eval mode (no dropout, batch norm's
+running averages). Each puts the model's previous mode back when it returns or raises.
+
+Many classes (F11): for a model whose last layer is ``Dense(..., activation="softmax")``,
+``predict`` gives the class of each example, ``argmax_k A_k``, as a ``(1, m)`` int array, and
+``accuracy`` compares it with one-hot labels ``Y (C, m)`` or class indices ``(1, m)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -38,6 +47,7 @@ from .errors import (
 from .nn import functional as F
 from .nn.init import random_state
 from .optim import SGD, Optimizer
+from .softmax import predictions as _argmax_classes
 from .tensor import Tensor, _as_tensor
 
 __all__ = ["LOSSES", "accuracy", "fit", "predict"]
@@ -45,6 +55,8 @@ __all__ = ["LOSSES", "accuracy", "fit", "predict"]
 LOSSES: dict[str, Callable[..., Tensor]] = {
     "binary_cross_entropy": F.binary_cross_entropy,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+    "categorical_cross_entropy": F.categorical_cross_entropy,
+    "categorical_cross_entropy_with_logits": F.categorical_cross_entropy_with_logits,
     "mse": F.mse_loss,
     "mse_loss": F.mse_loss,
 }
@@ -66,8 +78,11 @@ def fit(
 ) -> list[float]:
     """Train ``model`` on ``X (n_x, m)``, ``Y (n_y, m)``; returns the cost of each iteration.
 
-    ``loss``: "binary_cross_entropy" (default), "binary_cross_entropy_with_logits", "mse" or a
-    function ``loss(A, Y) -> scalar Tensor``. ``optimizer``: default ``SGD(model.parameters(),
+    ``loss``: "binary_cross_entropy" (default), "binary_cross_entropy_with_logits",
+    "categorical_cross_entropy" (a softmax output, one-hot ``Y (C, m)``),
+    "categorical_cross_entropy_with_logits", "mse" or a function ``loss(A, Y) -> scalar
+    Tensor``. The model is in training mode during ``fit`` (its previous mode is put back).
+    ``optimizer``: default ``SGD(model.parameters(),
     lr)``. ``batch_size``: None for batch gradient descent, else mini-batches shuffled each
     iteration from one stream seeded by ``seed``. ``print_every``: print the course's cost
     line every that many iterations (0 or None: silent). ``callback(i, cost, model)`` runs
@@ -132,6 +147,8 @@ def fit(
     _check_data("Y", Y_values)
     if loss in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
         _check_labels(Y_values)
+    if loss in ("categorical_cross_entropy", "categorical_cross_entropy_with_logits"):
+        _check_one_hot(Y_values)
     Y_values = np.array(Y_values, copy=True)  # fit's own labels, read-only: the costs then
     Y_values.flags.writeable = False  # check their range once, not at every step
     if X_values.dtype.kind != "f":
@@ -142,7 +159,9 @@ def fit(
     rng = random_state(seed) if not full_batch else None
     steps = _progress(range(iterations), progress)
     costs: list[float] = []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    guard = _BufferGuard(model)  # batch norm's running averages, if fit raises before a step
+    with guard, _mode(model, training=True), \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for i in steps:
             if full_batch:
                 J = loss_fn(model(X_t), Y_t)
@@ -153,6 +172,7 @@ def fit(
                 optimizer.zero_grad()
                 J.backward()
                 optimizer.step()
+                guard.stepped = True
             else:
                 cost = 0.0
                 batches = minibatches(X_values, Y_values, batch_size, seed=rng)
@@ -165,6 +185,7 @@ def fit(
                     optimizer.zero_grad()
                     J.backward()
                     optimizer.step()
+                    guard.stepped = True
                     cost += batch_cost * X_batch.shape[1] / m
             costs.append(cost)
             if print_every and i % print_every == 0:
@@ -204,6 +225,65 @@ def _not_a_cost(J: Any, loss: Any) -> None:
         "plain numbers (float(), .item(), .numpy(), np.* functions) has no graph to "
         "differentiate. Compute it with Tensor operations, e.g. "
         "lambda A, Y: F.binary_cross_entropy(A, Y). Nothing was changed."
+    )
+
+
+class _BufferGuard:
+    """Puts the model's buffers (batch norm's running averages, which every training forward
+    pass updates) back as they were when ``fit`` raises before its first step: a refused fit
+    (labels its loss cannot take, a nan cost at iteration 0) changes nothing."""
+
+    def __init__(self, model: Any) -> None:
+        named = getattr(model, "named_buffers", None)
+        self.buffers = [t for _, t in named()] if callable(named) else []
+        self.stepped = False
+
+    def __enter__(self) -> _BufferGuard:
+        self.saved = [t.data.copy() for t in self.buffers]
+        return self
+
+    def __exit__(self, kind: Any, *exc: object) -> None:
+        if kind is not None and not self.stepped:
+            for t, values in zip(self.buffers, self.saved):
+                t.data[...] = values
+
+
+@contextlib.contextmanager
+def _mode(model: Any, training: bool) -> Iterator[None]:
+    """Run with ``model`` in training or eval mode (if it has modes), then put back the mode
+    it had (also when an error is raised)."""
+    if not (hasattr(model, "train") and hasattr(model, "training")):
+        yield  # a plain function: no modes
+        return
+    modes = _modes_of(model)
+    model.train(training)
+    try:
+        yield
+    finally:
+        for module, mode in modes:
+            object.__setattr__(module, "training", mode)
+
+
+def _modes_of(model: Any) -> list:
+    """(module, its training flag) for the model and every module inside it."""
+    found, stack = [], [model]
+    while stack:
+        module = stack.pop()
+        found.append((module, module.training))
+        stack.extend(getattr(module, "_modules", {}).values())
+    return found
+
+
+def _check_one_hot(Y: np.ndarray) -> None:
+    binary = (Y == 0) | (Y == 1)
+    if binary.all() and np.all(Y.sum(axis=0) == 1) and Y.shape[0] > 1:
+        return
+    hint = (" Y looks like class indices (1, m): pass F.one_hot(Y, C)."
+            if Y.shape[0] == 1 else "")
+    raise DataError(
+        f"fit: categorical cross-entropy needs one-hot labels Y (C, m) with C >= 2 classes: "
+        f"one 1 per column (the class of that example) and 0 elsewhere; Y {Y.shape} is not."
+        + hint
     )
 
 
@@ -327,31 +407,71 @@ def _progress(steps: range, progress: bool) -> Any:
     return tqdm(steps, desc="training")
 
 
-def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5) -> np.ndarray:
+def is_multiclass(model: Any) -> bool:
+    """Whether ``model`` ends in a softmax (``Dense(..., activation="softmax")``, alone or as
+    the last layer of a ``Sequential``): its outputs are the probabilities of C classes."""
+    while hasattr(model, "__getitem__") and hasattr(model, "__len__") and len(model):
+        model = model[len(model) - 1]
+    return getattr(model, "activation", None) == "softmax"
+
+
+def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5,
+            multiclass: bool | None = None) -> np.ndarray:
     """The course's ``predict``: 1 where the model's output ``A[L] > threshold``, else 0.
 
-    Returns an int array of the output's shape, ``(1, m)`` for one output unit; runs under
-    ``no_grad()`` (no graph is recorded).
+    Returns an int array of the output's shape, ``(1, m)`` for one output unit. For C
+    classes (``multiclass=True``, or None and a model that ends in a softmax) it returns the
+    class of each column instead, ``argmax_k A_k``, ``(1, m)`` (``threshold`` is not used).
+    Runs under ``no_grad()`` (no graph is recorded) with the model in eval mode (no dropout;
+    batch norm's running averages), then puts its previous mode back.
     """
     checks.function(model, "predict", "model", "a model instance (a function of X)")
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or \
             not math.isfinite(threshold):
         raise ArgumentError(f"predict: threshold must be a finite number (0.5 for probabilities, "
                          f"0 for logits), not {threshold!r}")
-    with no_grad():
+    if multiclass is None:
+        multiclass = is_multiclass(model)
+    multiclass = checks.boolean(multiclass, "predict", "multiclass")
+    with no_grad(), _mode(model, training=False):
         A = model(X)
     values = A.data if isinstance(A, Tensor) else np.asarray(A)
+    if multiclass:
+        return _argmax_classes(values)
     return (values > threshold).astype(np.int64)
 
 
-def accuracy(model: Callable[[Any], Tensor], X: Any, Y: Any, threshold: float = 0.5) -> float:
-    """The percentage of examples predicted right, as the notebook prints it (e.g. 90.75)."""
+def accuracy(model: Callable[[Any], Tensor], X: Any, Y: Any, threshold: float = 0.5,
+             multiclass: bool | None = None) -> float:
+    """The percentage of examples predicted right, as the notebook prints it (e.g. 90.75).
+
+    For C classes (see ``predict``) ``Y`` is one-hot ``(C, m)`` or class indices ``(1, m)``.
+    """
     checks.function(model, "accuracy", "model", "a model instance (a function of X)")
-    predictions = predict(model, X, threshold)
+    if multiclass is None:
+        multiclass = is_multiclass(model)
+    predictions = predict(model, X, threshold, multiclass)
     labels = np.asarray(getattr(Y, "data", Y))
+    if multiclass:
+        labels = _class_indices(labels, predictions.shape[1])
     if labels.shape != predictions.shape:
         raise ShapeError(
             f"accuracy: the labels Y {labels.shape} and the predictions {predictions.shape} "
             "must have the same shape (n_y, m)"
         )
     return float(np.mean(predictions == labels) * 100.0)
+
+
+def _class_indices(labels: np.ndarray, m: int) -> np.ndarray:
+    """One-hot ``(C, m)`` labels or class indices ``(1, m)`` as class indices ``(1, m)``."""
+    if labels.ndim == 2 and labels.shape[1] == m and labels.shape[0] > 1:
+        if not (np.isin(labels, (0, 1)).all() and np.all(labels.sum(axis=0) == 1)):
+            raise DataError(f"accuracy: the labels Y {labels.shape} are neither one-hot "
+                            "(one 1 per column) nor class indices (1, m)")
+        return _argmax_classes(labels)
+    if labels.ndim == 2 and labels.shape == (1, m) and np.all(labels == np.round(labels)):
+        return labels.astype(np.int64)
+    raise ShapeError(
+        f"accuracy: for C classes the labels Y must be one-hot (C, {m}) or class indices "
+        f"(1, {m}) (whole numbers), not an array of shape {labels.shape}"
+    )

@@ -110,11 +110,17 @@ _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
 _LAYER_NAME = re.compile(r"^[A-Za-z_]+\[?(\d+)\]?$")  # W1, b1, Z1, A1, W[2]: layer 1, 2
 
 
-def _op_label(op: str, attributes: dict) -> str:
+def _op_label(op: str, attributes: dict, symbol: str | None = None,
+              defaults: dict | None = None) -> str:
+    """The text of an op's node. An op may declare its ``viz_symbol`` and the
+    ``course_defaults`` of its settings (not drawn when the op has them)."""
     if op == "pow" and "exponent" in attributes:
         return f"x^{_number(attributes['exponent'])}"
-    symbol = _OP_SYMBOLS.get(op, op)
+    symbol = symbol or _OP_SYMBOLS.get(op, op)
     shown = {k: v for k, v in attributes.items() if v is not None and k not in ("kept_shape",)}
+    for key, value in (defaults or {}).items():
+        if key in shown and shown[key] == value:
+            del shown[key]
     if op == "transpose" and shown.get("axes") in (None, (1, 0)):
         shown.pop("axes", None)  # the plain matrix transpose
     if op in ("sum", "mean", "max", "min") and not shown.get("keepdims"):
@@ -390,7 +396,9 @@ def to_dot(
         if t._ctx is None:
             continue
         ctx = t._ctx
-        lines.append(f"\tf{i} [label={_quote(_op_label(ctx.name, ctx.attributes()))} "
+        op_text = _op_label(ctx.name, ctx.attributes(), getattr(ctx, "viz_symbol", None),
+                            getattr(ctx, "course_defaults", None))
+        lines.append(f"\tf{i} [label={_quote(op_text)} "
                      f'shape=ellipse style=filled fillcolor="{OP_COLOUR}" height=0.3 '
                      f"margin=0.04 tooltip={_quote(ctx.name)}]\n")
         for p in ctx.parents:  # one edge per argument: a + a has two

@@ -12,7 +12,13 @@ tanh            ``np.tanh(z)``                  ``1 - a²``
 relu            ``max(0, z)``                   ``1`` for z > 0, ``0`` for z <= 0 (relu'(0) = 0)
 leaky_relu      ``max(alpha z, z)``             ``1`` for z > 0, ``alpha`` for z <= 0
 linear          ``z``                           ``1`` (a linear net is one affine map, F2.6)
+softmax         ``e^z_k / Σ_j e^z_j`` (axis 0)  ``dZ = A * (dA - Σ_k dA_k A_k)`` (F11)
 ==============  =============================  =========================================
+
+For C classes (F11): ``softmax``, ``categorical_cross_entropy`` (fused after a softmax:
+``dZ = (A - Y) / m``), ``categorical_cross_entropy_with_logits``, ``one_hot`` and
+``predictions`` (argmax). Regularisation and normalisation: ``dropout`` (F12) and
+``batch_norm`` (F13); their modules are ``nn.Dropout`` and ``nn.BatchNorm``.
 """
 
 from __future__ import annotations
@@ -22,20 +28,36 @@ from typing import Any
 
 from .. import checks
 from .. import functions as _fn
+from ..dropout import dropout
 from ..errors import ArgumentError, ArgumentTypeError
+from ..normalization import batch_norm
+from ..softmax import (
+    categorical_cross_entropy,
+    categorical_cross_entropy_with_logits,
+    one_hot,
+    predictions,
+    softmax,
+)
 from ..tensor import Tensor, _as_tensor
 
 __all__ = [
     "ACTIVATIONS",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "categorical_cross_entropy",
+    "categorical_cross_entropy_with_logits",
+    "dropout",
     "get_activation",
     "l2_penalty",
     "leaky_relu",
     "linear",
     "mse_loss",
+    "one_hot",
+    "predictions",
     "relu",
     "sigmoid",
+    "softmax",
     "tanh",
 ]
 
@@ -77,6 +99,7 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "tanh": tanh,
     "relu": relu,
     "leaky_relu": leaky_relu,
+    "softmax": softmax,
 }
 
 

@@ -3,8 +3,11 @@
 A Module owns parameters (Tensors that require grad) and sub-modules, found by assigning them
 as attributes (``self.W = Tensor(..., requires_grad=True)``, ``self.hidden = Dense(2, 4)``).
 Parameters are named in the course's notation: ``W1``, ``b1``, ``W2``, ... so that
-``state_dict()``, graphs and error messages read like the notes. There is no train/eval
-mode (no dropout, no batch norm): calling a module is always the same computation.
+``state_dict()``, graphs and error messages read like the notes. ``model.train()`` and
+``model.eval()`` set the ``training`` flag of the model and of every layer in it: dropout
+(``nn.Dropout``) and batch norm (``nn.BatchNorm``, ``Dense(..., batch_norm=True)``) behave
+differently in training and in evaluation; every other layer ignores the flag. Buffers
+(batch norm's running averages) are state that is saved and loaded but not learned.
 
     >>> import numpy as np
     >>> from tinygrad_edu import nn
@@ -35,6 +38,7 @@ from ..errors import (
     StateDictError,
     describe,
 )
+from ..normalization import batch_norm
 from ..tensor import Tensor, _as_tensor
 from . import init as _init
 from .functional import get_activation
@@ -48,12 +52,19 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        if name in self.__dict__.get("_buffers", ()):
+            if not isinstance(value, Tensor) or value.requires_grad:
+                raise TypeError(f"{type(self).__name__}.{name} is a buffer (state that is not "
+                                "learned): assign a Tensor that does not require grad")
+            self._buffers[name] = value
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
@@ -61,6 +72,37 @@ class Module:
         elif isinstance(value, Module):
             self._modules[name] = value
         object.__setattr__(self, name, value)
+
+    def register_buffer(self, attr: str, tensor: Tensor) -> Tensor:
+        """Keep ``tensor`` (no grad) as state of the module: saved by ``state_dict``/``save``,
+        loaded by ``load_state_dict``/``load``, never given to an optimizer (batch norm's
+        running averages). Its ``name`` is its name in the state dict (``running_mean1``)."""
+        if tensor.requires_grad:
+            raise ValueError(f"register_buffer: {describe(tensor)} requires grad; a buffer is "
+                             "state that is not learned (use an attribute for a parameter)")
+        object.__setattr__(self, attr, tensor)
+        self._buffers[attr] = tensor
+        return tensor
+
+    # -- training and evaluation -----------------------------------------------------------
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (``mode=True``) or evaluation mode for this module and every module
+        inside it (its ``training`` flag); returns self. Only dropout and batch norm look at
+        it. ``fit`` trains in training mode; ``predict`` and ``accuracy`` evaluate in eval
+        mode; both put the previous mode back afterwards."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode): mode must be True or False, not {mode!r}")
+        stack = [self]
+        while stack:
+            module = stack.pop()
+            object.__setattr__(module, "training", mode)
+            stack.extend(module._modules.values())
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (``train(False)``): no dropout, batch norm's running averages."""
+        return self.train(False)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -111,9 +153,28 @@ class Module:
 
     # -- state -------------------------------------------------------------------------------
 
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        """``(name, tensor)`` of the buffers (state that is not learned, such as batch norm's
+        running averages), named like the parameters: ``running_mean1`` or a path."""
+        entries, stack = [], [("", self)]
+        while stack:
+            prefix, module = stack.pop(0)
+            for attr, t in module._buffers.items():
+                entries.append((prefix + attr, t.name or attr, t))
+            stack[:0] = [(f"{prefix}{attr}.", m) for attr, m in module._modules.items()]
+        shorts = [short for _, short, _ in entries]
+        use_short = len(set(shorts)) == len(shorts)
+        for path, short, t in entries:
+            yield (short if use_short else path), t
+
+    def _state_tensors(self) -> dict[str, Tensor]:
+        """What ``state_dict`` saves: the parameters, then the buffers."""
+        return {**dict(self.named_parameters()), **dict(self.named_buffers())}
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """``{name: a numpy copy of the values}`` for every parameter, in order."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """``{name: a numpy copy of the values}`` for every parameter, in order, then every
+        buffer (batch norm's running averages)."""
+        return {name: p.data.copy() for name, p in self._state_tensors().items()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> Module:
         """Copy values into the parameters, in place (the optimizer keeps working).
@@ -129,7 +190,7 @@ class Module:
                 f"load_state_dict into {type(self).__name__}: expected a dict {{name: array}} "
                 f"such as model.state_dict() returns, not a {type(state).__name__}"
             )
-        params = dict(self.named_parameters())
+        params = self._state_tensors()
         missing = [name for name in params if name not in state]
         unexpected = [name for name in state if name not in params]
         if missing or unexpected:
@@ -322,7 +383,15 @@ class Dense(Module):
     ``layer`` is the course's index ``l``: the parameters are then called ``W{l}``, ``b{l}``
     and each call names its results ``Z{l}``, ``A{l}``; ``Sequential`` numbers unnumbered
     layers 1..L. Without an index: ``W``, ``b``, ``Z``, ``A``. With the linear activation
-    ``A{l}`` is ``Z{l}`` itself.
+    ``A{l}`` is ``Z{l}`` itself. ``activation="softmax"`` makes the output layer for C
+    classes (F11: train it with ``F.categorical_cross_entropy``, ``dZ = (A - Y) / m``).
+
+    ``batch_norm=True`` (F13) normalises ``Z{l} = W{l} A{l-1}`` over the examples before the
+    activation: ``Z_tilde{l} = gamma{l} * Z_norm{l} + beta{l}``, ``A{l} = g(Z_tilde{l})``. The
+    layer then has no ``b`` (``beta`` takes its place, as in the course), learns ``gamma{l}``
+    (ones) and ``beta{l}`` (zeros), both ``(n_out, 1)``, and keeps the buffers
+    ``running_mean{l}`` and ``running_var{l}`` for evaluation (``momentum``, ``eps``: see
+    ``tinygrad_edu.normalization``).
     """
 
     def __init__(
@@ -335,10 +404,14 @@ class Dense(Module):
         layer: int | None = None,
         alpha: float = 0.01,
         dtype: Any = np.float64,
+        batch_norm: bool = False,
+        momentum: float = 0.1,
+        eps: float = 1e-5,
     ) -> None:
         super().__init__()
         n_in = checks.integer(n_in, "Dense", "n_in", minimum=1, hint="n[l-1]: the inputs' rows.")
         n_out = checks.integer(n_out, "Dense", "n_out", minimum=1, hint="n[l]: the layer's units.")
+        batch_norm = checks.boolean(batch_norm, "Dense", "batch_norm")
         if callable(init) and not isinstance(init, type):
             init_name, make_weights = getattr(init, "__name__", "custom"), init
         elif isinstance(init, str) and init in _init.INITS:
@@ -366,7 +439,18 @@ class Dense(Module):
                 f"be (n_out, n_in) = ({self.n_out}, {self.n_in})"
             )
         self.W = Tensor(weights, requires_grad=True, dtype=dtype)
-        self.b = Tensor(np.zeros((self.n_out, 1)), requires_grad=True, dtype=dtype)
+        self.batch_norm = batch_norm
+        if batch_norm:  # Z̃ = γ Z_norm + β: β plays the part of b, so there is no b
+            self.b = None
+            self.momentum = checks.real(momentum, "Dense", "momentum", minimum=0.0, maximum=1.0,
+                                        hint="PyTorch's convention: 0.1 (the course's β = 0.9).")
+            self.eps = checks.real(eps, "Dense", "eps", above=0.0, hint="e.g. 1e-5.")
+            self.gamma = Tensor(np.ones((self.n_out, 1)), requires_grad=True, dtype=dtype)
+            self.beta = Tensor(np.zeros((self.n_out, 1)), requires_grad=True, dtype=dtype)
+            self.register_buffer("running_mean", Tensor(np.zeros((self.n_out, 1)), dtype=dtype))
+            self.register_buffer("running_var", Tensor(np.ones((self.n_out, 1)), dtype=dtype))
+        else:
+            self.b = Tensor(np.zeros((self.n_out, 1)), requires_grad=True, dtype=dtype)
         self.layer: int | None = None
         self.set_index(layer)
 
@@ -375,8 +459,15 @@ class Dense(Module):
         checks.optional_integer(layer, "Dense", "layer", minimum=1, hint="The course's l: 1..L.")
         self.layer = None if layer is None else int(layer)
         suffix = "" if layer is None else str(int(layer))
-        self.W.name, self.b.name = f"W{suffix}", f"b{suffix}"
+        self.W.name = f"W{suffix}"
         self._z_name, self._a_name = f"Z{suffix}", f"A{suffix}"
+        if self.batch_norm:
+            self.gamma.name, self.beta.name = f"gamma{suffix}", f"beta{suffix}"
+            self.running_mean.name = f"running_mean{suffix}"
+            self.running_var.name = f"running_var{suffix}"
+            self._z_tilde_name = f"Z_tilde{suffix}"
+        else:
+            self.b.name = f"b{suffix}"
 
     def forward(self, A_prev: Any) -> Tensor:
         """``A_prev (n_in, m)`` → ``A (n_out, m)``; numpy arrays and Tensors are accepted."""
@@ -385,8 +476,15 @@ class Dense(Module):
         shape = A_prev.data.shape
         if len(shape) != 2 or shape[0] != self.n_in:
             raise ShapeError(self._input_message(A_prev))
-        Z = self.W @ A_prev + self.b  # Z[l] = W[l] A[l-1] + b[l]
-        Z.name = self._z_name
+        if self.batch_norm:
+            Z = self.W @ A_prev  # Z[l] = W[l] A[l-1], no b
+            Z.name = self._z_name
+            Z = batch_norm(Z, self.gamma, self.beta, self.running_mean, self.running_var,
+                           self.training, self.momentum, self.eps)  # Z̃ = γ Z_norm + β
+            Z.name = self._z_tilde_name
+        else:
+            Z = self.W @ A_prev + self.b  # Z[l] = W[l] A[l-1] + b[l]
+            Z.name = self._z_name
         A = self._activate(Z)  # A[l] = g[l](Z[l])
         if A is not Z:
             A.name = self._a_name
@@ -440,12 +538,13 @@ class Dense(Module):
         )
 
     def extra_repr(self) -> str:
-        return f"{self.n_in} -> {self.n_out}, {self.activation}"
+        return f"{self.n_in} -> {self.n_out}, {self.activation}" + (
+            ", batch_norm" if self.batch_norm else "")
 
     def __repr__(self) -> str:
-        return (
-            f"Dense({self.extra_repr()})  {describe(self.W)}, {describe(self.b)}"
-        )
+        others = (f"{describe(self.gamma)}, {describe(self.beta)}" if self.batch_norm
+                  else describe(self.b))
+        return f"Dense({self.extra_repr()})  {describe(self.W)}, {others}"
 
 
 
@@ -485,6 +584,8 @@ class Sequential(Module):
                 index += 1
                 if layer.layer is None:
                     layer.set_index(index)
+            elif getattr(layer, "numbered_after_dense", False) and index and layer.layer is None:
+                layer.set_index(index)  # a BatchNorm after Dense l: gamma{l}, beta{l}
             setattr(self, str(position), layer)
 
     def forward(self, X: Any) -> Any:

@@ -1,0 +1,93 @@
+"""Inverted dropout (F12), the course's regularisation by switching units off at random.
+
+In training, each unit of ``A (n, m)`` is kept with probability ``keep_prob``:
+
+    D = np.random.rand(n, m) < keep_prob      # the mask: True = kept
+    A = A * D / keep_prob                     # F12.1: dropped units give 0; the kept ones are
+                                              # scaled so that E[A] is unchanged
+    dA = dA * D / keep_prob                   # F12.2: the same mask, the same scale
+
+In evaluation (``model.eval()``, ``predict``, ``accuracy``) there is no mask and no scaling:
+``dropout(A, keep_prob, training=False)`` is ``A`` itself. A new mask is drawn at every call,
+from the random source given (``seed``: None for numpy's global stream, as the notebook's
+``np.random.rand``; an int; a Generator or RandomState).
+
+Gradient checking (F6) needs the same function at every evaluation, so the course checks
+gradients with dropout off: ``gradcheck`` refuses a function whose graph holds a dropout op
+(``model.eval()`` first, or ``keep_prob=1``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from .autograd import MODE
+from .errors import DtypeError, describe
+from .functions import Function, make_result
+from .nn.init import random_state
+from .tensor import Tensor, _as_tensor
+
+__all__ = ["Dropout", "check_keep_prob", "dropout"]
+
+
+def check_keep_prob(keep_prob: Any, who: str) -> float:
+    """``keep_prob`` as a float in (0, 1], or a ``ValueError`` saying what it means."""
+    if isinstance(keep_prob, bool) or not isinstance(keep_prob, int | float | np.floating) or \
+            not 0.0 < float(keep_prob) <= 1.0:
+        raise ValueError(
+            f"{who}: keep_prob must be a number in (0, 1], the probability of keeping a unit "
+            f"(1 keeps all, i.e. no dropout; the course uses e.g. 0.8), not {keep_prob!r}"
+        )
+    return float(keep_prob)
+
+
+class Dropout(Function):
+    """A_out = A * D / keep_prob with the mask D = rand < keep_prob (F12.1);
+    dA = dA_out * D / keep_prob (F12.2).
+
+    ``mask`` is D (bool, A's shape), ``keep_prob`` the probability of keeping a unit.
+    ``random = True`` tells ``gradcheck`` that the op draws a new mask at every call.
+    """
+
+    __slots__ = ("keep_prob", "mask")
+    name = "dropout"
+    viz_symbol = "dropout"  # drawn in its node by viz
+    random = True
+
+    @classmethod
+    def apply(cls, A: Tensor, keep_prob: float, rng: Any) -> Tensor:
+        mask = rng.random(A.shape) < keep_prob  # D = np.random.rand(n, m) < keep_prob
+        data = A.data * mask / keep_prob  # A = A * D / keep_prob
+        if A.requires_grad and MODE.grad:
+            ctx = cls((A,))
+            ctx.keep_prob, ctx.mask = keep_prob, mask
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {"keep_prob": self.keep_prob}
+
+    def explain_symbols(self) -> dict:
+        """What ``explain`` writes as symbols instead of values: the mask D, keep_prob."""
+        layer = re.search(r"\d*$", self.parents[0].name or "").group()  # A1 -> D1
+        return {"mask": (f"D{layer}", self.mask), "keep_prob": ("keep_prob", self.keep_prob)}
+
+    def backward(self, g, out, A):
+        return (g * self.mask / self.keep_prob,)  # dA = dA * D / keep_prob
+
+
+def dropout(A: Any, keep_prob: float = 0.8, training: bool = True, seed: Any = None) -> Tensor:
+    """Inverted dropout of ``A (n, m)`` (F12): in training ``A * D / keep_prob`` with a fresh
+    mask ``D = rand < keep_prob`` drawn from ``seed`` (None: numpy's global stream, an int,
+    a Generator or RandomState); ``training=False`` or ``keep_prob=1`` returns ``A`` itself.
+    """
+    keep_prob = check_keep_prob(keep_prob, "dropout")
+    A = _as_tensor(A)
+    if A.data.dtype.kind != "f":
+        raise DtypeError(f"dropout: needs floating-point data, but {describe(A)} is {A.dtype}")
+    if not training or keep_prob == 1.0:
+        return A
+    return Dropout.apply(A, keep_prob, random_state(seed))
