@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from . import advice
 from .errors import AnomalyError, BackwardError, ShapeError, describe
 
 if TYPE_CHECKING:
@@ -272,13 +273,18 @@ def _check_can_backward(root: Tensor, what: str) -> None:
 
 
 def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
-         keep: set | None) -> dict:
+         keep: set | None) -> tuple:
     """Propagate ``seeds`` from ``roots`` to every tensor that requires grad.
 
     Returns the total gradient of each tensor in ``keep`` (for ``grad``), or, when ``keep`` is
     None, writes it into ``.grad`` (for ``backward``). The derivative rules receive numpy
-    arrays, or Tensors when ``create_graph`` is set; they are the same rules.
+    arrays, or Tensors when ``create_graph`` is set; they are the same rules. Also returns
+    what ``backward``'s warnings need, noted only where a ``.grad`` was already filled: the
+    first computed tensor an earlier ``backward()`` went through (or None), and whether a
+    leaf's ``.grad`` was added to.
     """
+    revisited = None  # a computed tensor whose .grad an earlier backward() filled
+    accumulated = False  # a leaf's .grad was added to
     order = topological_order(roots)
     grads: dict = {}
     for root, seed in zip(roots, seeds):
@@ -305,6 +311,10 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 total = total.astype(dtype)  # float64 data: .grad keeps the tensor's dtype
             if node.grad is not None:  # accumulation: a second backward, or a leaf used again
                 node.grad = node.grad + total
+                if ctx is None:
+                    accumulated = True
+                elif revisited is None:
+                    revisited = node
             elif ctx is not None:  # an intermediate's first gradient (may be a neighbour's)
                 node.grad = total
                 shared.add(id(total))
@@ -327,7 +337,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 _check_backward_finite(node, parent, pg)
             previous = grads.get(parent)
             grads[parent] = pg if previous is None else previous + pg
-    return found
+    return found, revisited, accumulated
 
 
 def _take_shortcut(node: Tensor, parent: Tensor, shortcut: Shortcut, grads: dict,
@@ -361,12 +371,19 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     The engine behind ``Tensor.backward``.
     """
     _check_can_backward(root, "backward()")
+    rerun = root._ctx is not None and root.grad is not None  # this graph ran backward before
     recording = MODE.grad
     MODE.grad = False  # as no_grad(): the rules' arithmetic on arrays records nothing
     try:
-        _run((root,), (_seed(root, gradient, False),), False, None)
+        _, revisited, accumulated = _run((root,), (_seed(root, gradient, False),), False, None)
     finally:
         MODE.grad = recording
+    if revisited is not None:  # only after a backward through tensors that had a .grad
+        if rerun:
+            if accumulated:  # the cell ran twice without zero_grad(): warn (zeroed: silent)
+                advice.backward_rerun(root)
+        else:  # a new cost reaching an old graph: W = W - lr * dW chained the iterations
+            advice.chained_updates(revisited)
 
 
 def grad(
@@ -405,7 +422,7 @@ def grad(
     switch = enable_grad() if create_graph else no_grad()
     with switch:
         seeds = [_seed(o, g, create_graph) for o, g in zip(outs, grads_in)]
-        found = _run(outs, seeds, create_graph, set(ins))
+        found = _run(outs, seeds, create_graph, set(ins))[0]
     results = []
     for t in ins:
         g = found.get(t)

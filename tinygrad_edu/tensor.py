@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BackwardError, DtypeError, NameLookupError, ShapeError, describe
+from .errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
 
 _FLOAT_KINDS = ("float32", "float64")
 
@@ -85,6 +85,40 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
+    # -- making tensors: Tensor.zeros((4, 1)), Tensor.randn(4, 2, seed=1) -------------------
+
+    @classmethod
+    def zeros(cls, *shape: Any, requires_grad: bool = False, name: str | None = None,
+              dtype: Any = None) -> Tensor:
+        """A tensor of zeros of ``shape`` (a tuple, or the sizes one by one)."""
+        return cls(np.zeros(_shape_of(shape, "zeros")), requires_grad, name, dtype)
+
+    @classmethod
+    def ones(cls, *shape: Any, requires_grad: bool = False, name: str | None = None,
+             dtype: Any = None) -> Tensor:
+        """A tensor of ones of ``shape``."""
+        return cls(np.ones(_shape_of(shape, "ones")), requires_grad, name, dtype)
+
+    @classmethod
+    def randn(cls, *shape: Any, requires_grad: bool = False, seed: int | None = None,
+              name: str | None = None, dtype: Any = None) -> Tensor:
+        """Standard normal values of ``shape``: ``np.random.default_rng(seed)`` for an integer
+        seed; without one, numpy's global generator, so ``np.random.seed(1)`` before it gives
+        the course's ``np.random.randn(...)`` values."""
+        size = _shape_of(shape, "randn")
+        values = (np.random.randn(*size) if seed is None
+                  else np.random.default_rng(seed).standard_normal(size))
+        return cls(np.asarray(values, dtype=np.float64), requires_grad, name, dtype)
+
+    @classmethod
+    def rand(cls, *shape: Any, requires_grad: bool = False, seed: int | None = None,
+             name: str | None = None, dtype: Any = None) -> Tensor:
+        """Uniform values in [0, 1) of ``shape`` (seeded as ``randn``)."""
+        size = _shape_of(shape, "rand")
+        values = (np.random.rand(*size) if seed is None
+                  else np.random.default_rng(seed).random(size))
+        return cls(np.asarray(values, dtype=np.float64), requires_grad, name, dtype)
+
     # -- attributes ------------------------------------------------------------------------
 
     @property
@@ -132,6 +166,16 @@ class Tensor:
         return self.data.item()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.array(t)`` / ``np.asarray(t)``: the values — refused for a tensor that requires
+        grad while graphs are recorded, since the plain array would silently drop the graph."""
+        if self.requires_grad and _autograd.MODE.grad:
+            raise NoRuleError(
+                f"np.array / np.asarray of {describe(self)}, which requires grad: the plain "
+                "array would drop the graph, so no gradient could reach it. Keep the Tensor "
+                "(numpy's functions take Tensors: np.squeeze(cost), not "
+                "np.squeeze(np.array(cost))), or take its values explicitly with t.numpy(), "
+                "t.detach() or float(t)."
+            )
         if dtype is None:
             return self.data if not copy else self.data.copy()
         return self.data.astype(dtype, copy=bool(copy) or self.data.dtype != np.dtype(dtype))
@@ -145,8 +189,37 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
+    # -- Python's protocols on a one-element tensor (a cost): float(J), f"{J:.6f}", if J < 0.5
+
+    def _one_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"{what}: {describe(self)} has {self.data.size} elements, so it has no single "
+                "value (numpy refuses it too). Reduce it first (J.sum(), J.mean()), "
+                "index one element (t[0, 0]), or use np.any(t) / np.all(t) for a truth value."
+            )
+        return self.data.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._one_value("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int()"))
+
+    def __bool__(self) -> bool:
+        return bool(self._one_value("bool() (an `if` or `while` on a tensor)"))
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return round(self._one_value("round()"), ndigits)
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return format(self._one_value(f"format with {spec!r} (an f-string)"), spec)
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists, as ``ndarray.tolist``."""
+        return self.data.tolist()
 
     def __repr__(self) -> str:
         parts = []
@@ -282,31 +355,81 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return _fn._unary(_fn.Abs, self)
 
-    # comparisons give bool tensors (no gradient): ``(A2 > 0.5)`` for predictions
+    # comparisons are element-wise, as numpy's, and give constant bool tensors (no gradient):
+    # ``A2 > 0.5`` for predictions, ``predictions == Y`` for the accuracy
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _values_of(other))
+        return _constant(self.data > _values_of(other))
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _values_of(other))
+        return _constant(self.data >= _values_of(other))
 
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _values_of(other))
+        return _constant(self.data < _values_of(other))
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _values_of(other))
+        return _constant(self.data <= _values_of(other))
 
-    __hash__ = object.__hash__  # tensors are keyed by identity (== is not overloaded)
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _constant(self.data == _values_of(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _constant(self.data != _values_of(other))
+
+    def __invert__(self) -> Tensor:
+        return _constant(~self.data)
+
+    # tensors are keyed by identity: sets and dicts of tensors never call ==, and the library
+    # compares tensors with `is` (a list's `in`, .index and .remove would call == instead)
+    __hash__ = object.__hash__
+
+    # -- in place: ``with no_grad(): w -= lr * w.grad`` changes the leaf itself ---------------
+
+    def _in_place(self, ufunc: Any, other: Any, symbol: str) -> Tensor:
+        if self.requires_grad and _autograd.MODE.grad:
+            raise BackwardError(
+                f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and changing "
+                "it in place while graphs are recorded would change values the graph still "
+                "needs for backward(). For a parameter update write `with no_grad(): "
+                f"W {symbol}= ...` (the leaf keeps its identity and requires_grad), or use an "
+                f"optimizer; for a new tensor write `Z = Z {symbol} ...`."
+            )
+        if self._ctx is not None:
+            raise BackwardError(
+                f"{describe(self)} {symbol}= ...: it was computed by {self._ctx.name} and its "
+                "values belong to that graph (backward() reads them); changing them in place "
+                f"would make its gradients wrong. Write `Z = Z {symbol} ...` for a new tensor."
+            )
+        ufunc(self.data, _values_of(other), out=self.data)
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(np.add, other, "+")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(np.subtract, other, "-")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(np.multiply, other, "*")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(np.divide, other, "/")
+
+    # -- numpy's functions on tensors (np.dot(W, X) + b): see numpy_protocols.py -------------
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """``np.exp(t)``, ``np_array * t`` and friends run the tensor op (and record it)."""
-        op = _UFUNC_OPS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
-        if op is None:
-            raise TypeError(
-                f"np.{ufunc.__name__} is not an op of tinygrad_edu, so it cannot record a "
-                "gradient. Use the Tensor method of the same name if there is one, or "
-                "t.numpy() to work on plain values."
-            )
-        return op(*inputs)
+        """``np.exp(t)``, ``np_array * t``, ``np.maximum(0, Z)`` run the tensor op (recorded)."""
+        if method == "__call__" and not kwargs:
+            rule = _RECORDED_UFUNCS.get(ufunc)
+            if rule is not None:
+                return rule(*inputs)
+        return _np_protocols.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """``np.dot(W, X)``, ``np.sum(Z, axis=1, keepdims=True)``, ``np.where(...)``: the op."""
+        rule = _RECORDED_FUNCTIONS.get(func)
+        if rule is not None:
+            return rule(*args, **kwargs)
+        return _np_protocols.array_function(func, types, args, kwargs)
 
     # -- element-wise functions and activations (F2) -----------------------------------------
 
@@ -361,12 +484,35 @@ class Tensor:
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _fn.Min.apply(self, axis, keepdims)
 
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """The variance 1/(n - ddof) Σ (x - μ)² over ``axis``, from the mean, sub, pow and sum
+        ops (their rules give the gradient 2 (x - μ) / (n - ddof))."""
+        mu = self.mean(axis, keepdims=True)
+        n = self.data.size // max(mu.data.size, 1)  # the number of values in each variance
+        return ((self - mu) ** 2).sum(axis, keepdims) * (1.0 / (n - ddof))
+
+    def argmax(self, axis: Any = None) -> Tensor:
+        """The index of the largest value (over ``axis``): a constant integer tensor."""
+        return _constant(np.asarray(self.data.argmax(axis)))
+
+    def argmin(self, axis: Any = None) -> Tensor:
+        """The index of the smallest value (over ``axis``): a constant integer tensor."""
+        return _constant(np.asarray(self.data.argmin(axis)))
+
     # -- shapes ------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return _fn.Reshape.apply(self, shape)
+
+    def flatten(self) -> Tensor:
+        """All values in one axis (reshape to ``(size,)``)."""
+        return _fn.Reshape.apply(self, (self.data.size,))
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        """Drop the axes of size 1 (all, or those in ``axis``): ``np.squeeze(cost)`` -> 0-d."""
+        return _fn.Reshape.apply(self, _np_protocols.squeezed_shape(self.shape, axis, self))
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], tuple | list):
@@ -402,6 +548,26 @@ def _summary(values: np.ndarray) -> str:
     )
 
 
+def _shape_of(shape: tuple, who: str) -> tuple:
+    """``(4, 2)`` from ``((4, 2),)`` or ``(4, 2)``: the two ways to give a shape."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0
+               for n in shape):
+        raise ShapeError(
+            f"Tensor.{who}{shape!r}: a shape is a tuple of sizes >= 0, e.g. "
+            f"Tensor.{who}((4, 1)) or Tensor.{who}(4, 1)"
+        )
+    return tuple(int(n) for n in shape)
+
+
+def _constant(data: np.ndarray) -> Tensor:
+    """A constant leaf around ``data`` (no copy): comparisons, argmax."""
+    t = object.__new__(Tensor)
+    t.data, t.grad, t.name, t._ctx, t.requires_grad = np.asarray(data), None, None, None, False
+    return t
+
+
 def _values_of(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
@@ -432,25 +598,7 @@ def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
 
 from . import autograd as _autograd  # noqa: E402  (functions.py imports Tensor from here)
 from . import functions as _fn  # noqa: E402
+from . import numpy_protocols as _np_protocols  # noqa: E402
 
-_UFUNC_OPS = {
-    "add": lambda x, y: _fn._binary(_fn.Add, x, y),
-    "subtract": lambda x, y: _fn._binary(_fn.Sub, x, y),
-    "multiply": lambda x, y: _fn._binary(_fn.Mul, x, y),
-    "true_divide": lambda x, y: _fn._binary(_fn.Div, x, y),
-    "divide": lambda x, y: _fn._binary(_fn.Div, x, y),
-    "power": lambda x, y: _as_tensor(x, y if isinstance(y, Tensor) else None) ** y,
-    "matmul": lambda x, y: _fn.MatMul.apply(x, y),
-    "maximum": lambda x, y: _fn._binary(_fn.Maximum, x, y),
-    "minimum": lambda x, y: _fn._binary(_fn.Minimum, x, y),
-    "negative": lambda x: -_as_tensor(x),
-    "exp": lambda x: _as_tensor(x).exp(),
-    "log": lambda x: _as_tensor(x).log(),
-    "sqrt": lambda x: _as_tensor(x).sqrt(),
-    "tanh": lambda x: _as_tensor(x).tanh(),
-    "absolute": lambda x: abs(_as_tensor(x)),
-    "greater": lambda x, y: _as_tensor(x) > _values_of(y),
-    "less": lambda x, y: _as_tensor(x) < _values_of(y),
-    "greater_equal": lambda x, y: _as_tensor(x) >= _values_of(y),
-    "less_equal": lambda x, y: _as_tensor(x) <= _values_of(y),
-}
+_RECORDED_UFUNCS = _np_protocols.RECORDED_UFUNCS
+_RECORDED_FUNCTIONS = _np_protocols.RECORDED_FUNCTIONS
