@@ -27,6 +27,7 @@ from test_formulas_F3_two_layer import (
 from test_formulas_F4_deep import check_F4_2, check_F4_3, check_F4_4, check_F4_5
 from test_formulas_F5_squared_error import check_F5_1, check_F5_2, check_F5_3, check_F5_5
 from test_formulas_F6_gradcheck import check_F6_2
+from test_numpy_protocols import check_where
 from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
 from tinygrad_edu import autograd, functions
@@ -40,6 +41,9 @@ SQUARED_ERROR.Y = np.random.default_rng(13).uniform(0.0, 1.0, size=SQUARED_ERROR
 RELU_KINKS = np.array([[-1.5, 0.0, 2.0], [0.0, 3.0, -0.5]])
 SATURATED_Z = np.array([[30.0, -30.0, 40.0, -40.0, 800.0, -800.0, 0.5]])  # σ(Z) is 0 or 1
 SATURATED_Y = np.array([[0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0]])  # wrong with certainty
+WHERE_CASE = (np.array([[True, False, True], [False, False, True]]),  # C, x (2, 3), y (2, 1), dA
+              np.arange(6.0).reshape(2, 3), np.array([[1.0], [-1.0]]),
+              np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]]))
 
 CHECKS = {
     "F2.4": lambda: check_F2_4(RELU_KINKS, np.arange(1.0, 7.0).reshape(2, 3)),
@@ -59,6 +63,7 @@ CHECKS = {
     "F5.5": lambda: check_F5_5(SQUARED_ERROR, 0.1),
     "F6.2": lambda: check_F6_2(TWO_LAYER),
     "F3.2 saturated": lambda: check_dZ_is_A_minus_Y_over_m(SATURATED_Z, SATURATED_Y),
+    "np.where": lambda: check_where(*WHERE_CASE),
 }
 
 # -- the mutants: (class, method, wrong rule) ---------------------------------------------------
@@ -136,6 +141,15 @@ def add_averages_instead_of_summing(self, g, out, x, y):
     return averaged(x.shape), averaged(y.shape)
 
 
+def where_passes_both(self, g, out, x, y):
+    return functions.sum_to_shape(g, x.shape), functions.sum_to_shape(g, y.shape)  # no mask
+
+
+def where_swaps_the_mask(self, g, out, x, y):
+    C = self.condition  # wrong: x gets the gradient where C is false
+    return functions.sum_to_shape(g * ~C, x.shape), functions.sum_to_shape(g * C, y.shape)
+
+
 MUTANTS = {
     "sigmoid a(1+a)": (functions.Sigmoid, "backward", sigmoid_a_times_1_plus_a),
     "tanh 1-a": (functions.Tanh, "backward", tanh_1_minus_a),
@@ -153,6 +167,8 @@ MUTANTS = {
     "L2 only W1": (functions.L2Penalty, "backward", l2_decays_only_the_first_weight),
     "matmul transposed dW": (functions.MatMul, "backward", matmul_transposes_square_dW),
     "bias gradient averaged": (functions.Add, "backward", add_averages_instead_of_summing),
+    "where passes both": (functions.Where, "backward", where_passes_both),
+    "where swaps the mask": (functions.Where, "backward", where_swaps_the_mask),
 }
 
 CAUGHT_BY = {
@@ -172,6 +188,8 @@ CAUGHT_BY = {
     "L2 only W1": ["F5.1", "F5.5"],
     "matmul transposed dW": ["F3.5", "F4.4", "F6.2"],
     "bias gradient averaged": ["F3.3", "F3.5", "F4.4", "F5.5"],
+    "where passes both": ["np.where"],
+    "where swaps the mask": ["np.where"],
 }
 
 

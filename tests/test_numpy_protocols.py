@@ -325,3 +325,29 @@ def test_constant_functions_give_tensors_that_do_not_require_grad():
 def test_the_dispatch_tables_do_not_overlap():
     assert not set(RECORDED_UFUNCS) & CONSTANT_UFUNCS
     assert not set(RECORDED_FUNCTIONS) & CONSTANT_FUNCTIONS
+
+
+# -- np.where's rule against its closed form (also the check of tests/test_mutation.py) --------
+
+
+def check_where(C: np.ndarray, x: np.ndarray, y: np.ndarray, upstream: np.ndarray) -> None:
+    """dx = da where C (summed over broadcast axes), dy = da where not C."""
+    X, Y = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+    np.where(C, X, Y).backward(gradient=upstream)
+    C_full = np.broadcast_to(C, upstream.shape)
+    dx = np.where(C_full, upstream, 0.0).sum(axis=tuple(i for i, n in enumerate(x.shape)
+                                                        if n == 1 and upstream.shape[i] != 1),
+                                             keepdims=True).reshape(x.shape)
+    dy = np.where(C_full, 0.0, upstream).sum(axis=tuple(i for i, n in enumerate(y.shape)
+                                                        if n == 1 and upstream.shape[i] != 1),
+                                             keepdims=True).reshape(y.shape)
+    np.testing.assert_allclose(X.grad, dx, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(Y.grad, dy, rtol=1e-12, atol=0)
+
+
+@given(n=sides, m=sides, seed=seeds)
+@numeric_settings(25)
+def test_where_gradient_is_the_upstream_gradient_masked(n, m, seed):
+    rng = np.random.default_rng(seed)
+    C = rng.random((n, m)) < 0.5
+    check_where(C, rng.normal(size=(n, m)), rng.normal(size=(n, 1)), rng.normal(size=(n, m)))
