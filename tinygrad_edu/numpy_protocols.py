@@ -160,13 +160,15 @@ def _keepdims(keepdims: Any) -> bool:
 
 def _sum(a, axis=None, dtype=None, out=None, keepdims=_NO_VALUE, initial=_NO_VALUE,
          where=_NO_VALUE):
-    _given("np.sum", dtype=dtype, out=out, initial=initial, where=where)
-    return _as_tensor(a).sum(axis, _keepdims(keepdims))
+    if dtype is not None or out is not None or initial is not _NO_VALUE or where is not _NO_VALUE:
+        _given("np.sum", dtype=dtype, out=out, initial=initial, where=where)
+    return _fn.Sum.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
 
 
 def _mean(a, axis=None, dtype=None, out=None, keepdims=_NO_VALUE, *, where=_NO_VALUE):
-    _given("np.mean", dtype=dtype, out=out, where=where)
-    return _as_tensor(a).mean(axis, _keepdims(keepdims))
+    if dtype is not None or out is not None or where is not _NO_VALUE:
+        _given("np.mean", dtype=dtype, out=out, where=where)
+    return _fn.Mean.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
 
 
 def _max(a, axis=None, out=None, keepdims=_NO_VALUE, initial=_NO_VALUE, where=_NO_VALUE):
@@ -193,8 +195,12 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NO_VALUE, *, wher
 
 def _dot(a, b, out=None):
     """``np.dot``: a matrix product for vectors and matrices, ``*`` when one is a scalar."""
-    _given("np.dot", out=out)
-    a_ndim, b_ndim = np.ndim(_values(a)), np.ndim(_values(b))
+    if out is not None:
+        _refuse_out("np.dot")
+    a_ndim = a.data.ndim if type(a) is Tensor else np.ndim(a)
+    b_ndim = b.data.ndim if type(b) is Tensor else np.ndim(b)
+    if a_ndim == 2 and b_ndim == 2:  # the course's case: W @ A_prev
+        return _fn.MatMul.apply(a, b)
     if a_ndim == 0 or b_ndim == 0:
         return _fn._binary(_fn.Mul, a, b)
     if a_ndim > 2 or b_ndim > 2:
