@@ -158,10 +158,32 @@ def test_in_place_outside_no_grad_is_refused_and_changes_nothing():
     with no_grad(), pytest.raises(BackwardError, match=r"computed by mul"):
         Z -= 1.0  # its values belong to a recorded graph
     np.testing.assert_array_equal(Z.data, [[2.0, -4.0]])
-    c = Tensor([1.0, 2.0])  # a constant: in place, as a numpy array
-    same = c
-    c -= 1.0
-    assert c is same and c.tolist() == [0.0, 1.0]
+    with no_grad():
+        c = Tensor([1.0, 2.0])  # a constant under no_grad(): in place, as a numpy array
+        same = c
+        c -= 1.0
+        assert c is same and c.tolist() == [0.0, 1.0]
+        with pytest.raises(ShapeError, match=r"keeps the shape \(2,\)"):
+            c += np.ones((3, 2))
+        assert c.tolist() == [0.0, 1.0]
+
+
+def test_in_place_on_a_constant_while_recording_is_out_of_place_and_keeps_the_graph():
+    w = Tensor(np.array([[1.0, -2.0]]), requires_grad=True, name="w")
+    total = Tensor(0.0)
+    for k in (1.0, 2.0):
+        total += (w * k).sum()  # the graph of the running total is recorded
+    assert total.requires_grad and total.op == "add"
+    total.backward()
+    np.testing.assert_array_equal(w.grad, [[3.0, 3.0]])
+    X = Tensor(np.array([[2.0], [3.0]]), name="X")
+    w.zero_grad()
+    Z = w @ X
+    X_before = X
+    X -= 1.0  # X is now a new tensor; the graph still holds the values it was built with
+    assert X is not X_before and X_before.data.tolist() == [[2.0], [3.0]]
+    Z.backward(np.ones((1, 1)))
+    np.testing.assert_array_equal(w.grad, [[2.0, 3.0]])
 
 
 def _course_loop(iterations, in_place):

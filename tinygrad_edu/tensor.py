@@ -384,35 +384,49 @@ class Tensor:
 
     # -- in place: ``with no_grad(): w -= lr * w.grad`` changes the leaf itself ---------------
 
-    def _in_place(self, ufunc: Any, other: Any, symbol: str) -> Tensor:
-        if self.requires_grad and _autograd.MODE.grad:
-            raise BackwardError(
-                f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and changing "
-                "it in place while graphs are recorded would change values the graph still "
-                "needs for backward(). For a parameter update write `with no_grad(): "
-                f"W {symbol}= ...` (the leaf keeps its identity and requires_grad), or use an "
-                f"optimizer; for a new tensor write `Z = Z {symbol} ...`."
-            )
+    def _in_place(self, ufunc: Any, op: str, other: Any, symbol: str) -> Tensor:
+        """``self op= other``: in place under ``no_grad()`` (the update of a leaf); while graphs
+        are recorded, refused on a leaf that requires grad (a parameter), and out of place on
+        anything else (``X = X - 1``: a graph that already used X keeps its values, and
+        ``total += loss`` records the graph)."""
+        if _autograd.MODE.grad:
+            if self.requires_grad and self._ctx is None:
+                raise BackwardError(
+                    f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and "
+                    "changing it in place while graphs are recorded would change values the "
+                    "graph still needs for backward(). For a parameter update write `with "
+                    f"no_grad(): W {symbol}= ...` (the leaf keeps its identity and "
+                    f"requires_grad), or use an optimizer; for a new tensor write "
+                    f"`Z = Z {symbol} ...`."
+                )
+            return _fn._binary(getattr(_fn, op), self, other)
         if self._ctx is not None:
             raise BackwardError(
                 f"{describe(self)} {symbol}= ...: it was computed by {self._ctx.name} and its "
                 "values belong to that graph (backward() reads them); changing them in place "
                 f"would make its gradients wrong. Write `Z = Z {symbol} ...` for a new tensor."
             )
-        ufunc(self.data, _values_of(other), out=self.data)
+        value = _values_of(other)
+        try:
+            ufunc(self.data, value, out=self.data)
+        except ValueError:  # numpy checks the shapes before it writes anything
+            raise ShapeError(
+                f"{describe(self)} {symbol}= a value of shape {np.shape(value)}: an in-place "
+                f"update keeps the shape {self.shape}, so the value must broadcast to it."
+            ) from None
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(np.add, other, "+")
+        return self._in_place(np.add, "Add", other, "+")
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(np.subtract, other, "-")
+        return self._in_place(np.subtract, "Sub", other, "-")
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(np.multiply, other, "*")
+        return self._in_place(np.multiply, "Mul", other, "*")
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(np.divide, other, "/")
+        return self._in_place(np.divide, "Div", other, "/")
 
     # -- numpy's functions on tensors (np.dot(W, X) + b): see numpy_protocols.py -------------
 
