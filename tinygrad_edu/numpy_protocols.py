@@ -132,7 +132,8 @@ def _refuse_out(name: str) -> None:
 
 _UFUNC_HINTS = {
     "log1p": "np.log(1 + x)", "expm1": "np.exp(x) - 1", "float_power": "np.power(x, p)",
-    "true_divide": "x / y", "floor_divide": "a rounding of the values with t.numpy()",
+    "exp2": "np.power(2.0, x)", "log2": "np.log(x) / np.log(2)", "log10": "np.log(x) / np.log(10)",
+    "cbrt": "np.power(x, 1 / 3)", "fmax": "np.maximum", "fmin": "np.minimum",
 }
 
 

@@ -3,7 +3,10 @@
 A tensor holds ``data`` (an ``np.ndarray``), ``grad`` (None until ``backward()`` fills it),
 ``requires_grad``, an optional ``name`` in the course's notation (``W1``, ``Z1``, ...) and
 ``_ctx``, the op that made it (None for a leaf: data, parameters, constants). The ops
-themselves live in ``functions.py``; the engine that runs them backwards in ``autograd.py``.
+themselves live in ``functions.py``; the engine that runs them backwards in ``autograd.py``;
+numpy's functions on tensors (``np.dot(W, X)``) in ``numpy_protocols.py``; the behaviour of
+a number and of an array (``float(J)``, ``==``, ``w -= lr * w.grad``, ``Tensor.zeros``) in
+``tensor_python.py``.
 
 dtype rules: Python numbers and lists become float64; numpy arrays keep float32/float64
 (other floats become float64) and integer/bool arrays keep their dtype; ``dtype=`` asks for
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
+from .tensor_python import ArrayBehaviour
 
 _FLOAT_KINDS = ("float32", "float64")
 
@@ -52,7 +56,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-class Tensor:
+class Tensor(ArrayBehaviour):
     """An n-dimensional array with reverse-mode autodiff.
 
     ``Tensor(data, requires_grad=False, name=None, dtype=None)``: ``data`` is a number, a
@@ -84,40 +88,6 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-
-    # -- making tensors: Tensor.zeros((4, 1)), Tensor.randn(4, 2, seed=1) -------------------
-
-    @classmethod
-    def zeros(cls, *shape: Any, requires_grad: bool = False, name: str | None = None,
-              dtype: Any = None) -> Tensor:
-        """A tensor of zeros of ``shape`` (a tuple, or the sizes one by one)."""
-        return cls(np.zeros(_shape_of(shape, "zeros")), requires_grad, name, dtype)
-
-    @classmethod
-    def ones(cls, *shape: Any, requires_grad: bool = False, name: str | None = None,
-             dtype: Any = None) -> Tensor:
-        """A tensor of ones of ``shape``."""
-        return cls(np.ones(_shape_of(shape, "ones")), requires_grad, name, dtype)
-
-    @classmethod
-    def randn(cls, *shape: Any, requires_grad: bool = False, seed: int | None = None,
-              name: str | None = None, dtype: Any = None) -> Tensor:
-        """Standard normal values of ``shape``: ``np.random.default_rng(seed)`` for an integer
-        seed; without one, numpy's global generator, so ``np.random.seed(1)`` before it gives
-        the course's ``np.random.randn(...)`` values."""
-        size = _shape_of(shape, "randn")
-        values = (np.random.randn(*size) if seed is None
-                  else np.random.default_rng(seed).standard_normal(size))
-        return cls(np.asarray(values, dtype=np.float64), requires_grad, name, dtype)
-
-    @classmethod
-    def rand(cls, *shape: Any, requires_grad: bool = False, seed: int | None = None,
-             name: str | None = None, dtype: Any = None) -> Tensor:
-        """Uniform values in [0, 1) of ``shape`` (seeded as ``randn``)."""
-        size = _shape_of(shape, "rand")
-        values = (np.random.rand(*size) if seed is None
-                  else np.random.default_rng(seed).random(size))
-        return cls(np.asarray(values, dtype=np.float64), requires_grad, name, dtype)
 
     # -- attributes ------------------------------------------------------------------------
 
@@ -188,38 +158,6 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
-
-    # -- Python's protocols on a one-element tensor (a cost): float(J), f"{J:.6f}", if J < 0.5
-
-    def _one_value(self, what: str) -> Any:
-        if self.data.size != 1:
-            raise ShapeError(
-                f"{what}: {describe(self)} has {self.data.size} elements, so it has no single "
-                "value (numpy refuses it too). Reduce it first (J.sum(), J.mean()), "
-                "index one element (t[0, 0]), or use np.any(t) / np.all(t) for a truth value."
-            )
-        return self.data.item()
-
-    def __float__(self) -> float:
-        return float(self._one_value("float()"))
-
-    def __int__(self) -> int:
-        return int(self._one_value("int()"))
-
-    def __bool__(self) -> bool:
-        return bool(self._one_value("bool() (an `if` or `while` on a tensor)"))
-
-    def __round__(self, ndigits: int | None = None) -> Any:
-        return round(self._one_value("round()"), ndigits)
-
-    def __format__(self, spec: str) -> str:
-        if not spec:
-            return str(self)
-        return format(self._one_value(f"format with {spec!r} (an f-string)"), spec)
-
-    def tolist(self) -> Any:
-        """The values as (nested) Python lists, as ``ndarray.tolist``."""
-        return self.data.tolist()
 
     def __repr__(self) -> str:
         parts = []
@@ -355,78 +293,10 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return _fn._unary(_fn.Abs, self)
 
-    # comparisons are element-wise, as numpy's, and give constant bool tensors (no gradient):
-    # ``A2 > 0.5`` for predictions, ``predictions == Y`` for the accuracy
-    def __gt__(self, other: Any) -> Tensor:
-        return _constant(self.data > _values_of(other))
-
-    def __ge__(self, other: Any) -> Tensor:
-        return _constant(self.data >= _values_of(other))
-
-    def __lt__(self, other: Any) -> Tensor:
-        return _constant(self.data < _values_of(other))
-
-    def __le__(self, other: Any) -> Tensor:
-        return _constant(self.data <= _values_of(other))
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _constant(self.data == _values_of(other))
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _constant(self.data != _values_of(other))
-
-    def __invert__(self) -> Tensor:
-        return _constant(~self.data)
-
-    # tensors are keyed by identity: sets and dicts of tensors never call ==, and the library
-    # compares tensors with `is` (a list's `in`, .index and .remove would call == instead)
+    # comparisons (element-wise, constant bool tensors), float(J), bool(J), f"{J:.6f}", the
+    # in-place updates and the constructors: tensor_python.ArrayBehaviour. Tensors are keyed
+    # by identity, although == is element-wise:
     __hash__ = object.__hash__
-
-    # -- in place: ``with no_grad(): w -= lr * w.grad`` changes the leaf itself ---------------
-
-    def _in_place(self, ufunc: Any, op: str, other: Any, symbol: str) -> Tensor:
-        """``self op= other``: in place under ``no_grad()`` (the update of a leaf); while graphs
-        are recorded, refused on a leaf that requires grad (a parameter), and out of place on
-        anything else (``X = X - 1``: a graph that already used X keeps its values, and
-        ``total += loss`` records the graph)."""
-        if _autograd.MODE.grad:
-            if self.requires_grad and self._ctx is None:
-                raise BackwardError(
-                    f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and "
-                    "changing it in place while graphs are recorded would change values the "
-                    "graph still needs for backward(). For a parameter update write `with "
-                    f"no_grad(): W {symbol}= ...` (the leaf keeps its identity and "
-                    f"requires_grad), or use an optimizer; for a new tensor write "
-                    f"`Z = Z {symbol} ...`."
-                )
-            return _fn._binary(getattr(_fn, op), self, other)
-        if self._ctx is not None:
-            raise BackwardError(
-                f"{describe(self)} {symbol}= ...: it was computed by {self._ctx.name} and its "
-                "values belong to that graph (backward() reads them); changing them in place "
-                f"would make its gradients wrong. Write `Z = Z {symbol} ...` for a new tensor."
-            )
-        value = _values_of(other)
-        try:
-            ufunc(self.data, value, out=self.data)
-        except ValueError:  # numpy checks the shapes before it writes anything
-            raise ShapeError(
-                f"{describe(self)} {symbol}= a value of shape {np.shape(value)}: an in-place "
-                f"update keeps the shape {self.shape}, so the value must broadcast to it."
-            ) from None
-        return self
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(np.add, "Add", other, "+")
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(np.subtract, "Sub", other, "-")
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(np.multiply, "Mul", other, "*")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(np.divide, "Div", other, "/")
 
     # -- numpy's functions on tensors (np.dot(W, X) + b): see numpy_protocols.py -------------
 
@@ -498,35 +368,12 @@ class Tensor:
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _fn.Min.apply(self, axis, keepdims)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        """The variance 1/(n - ddof) Σ (x - μ)² over ``axis``, from the mean, sub, pow and sum
-        ops (their rules give the gradient 2 (x - μ) / (n - ddof))."""
-        mu = self.mean(axis, keepdims=True)
-        n = self.data.size // max(mu.data.size, 1)  # the number of values in each variance
-        return ((self - mu) ** 2).sum(axis, keepdims) * (1.0 / (n - ddof))
-
-    def argmax(self, axis: Any = None) -> Tensor:
-        """The index of the largest value (over ``axis``): a constant integer tensor."""
-        return _constant(np.asarray(self.data.argmax(axis)))
-
-    def argmin(self, axis: Any = None) -> Tensor:
-        """The index of the smallest value (over ``axis``): a constant integer tensor."""
-        return _constant(np.asarray(self.data.argmin(axis)))
-
     # -- shapes ------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return _fn.Reshape.apply(self, shape)
-
-    def flatten(self) -> Tensor:
-        """All values in one axis (reshape to ``(size,)``)."""
-        return _fn.Reshape.apply(self, (self.data.size,))
-
-    def squeeze(self, axis: Any = None) -> Tensor:
-        """Drop the axes of size 1 (all, or those in ``axis``): ``np.squeeze(cost)`` -> 0-d."""
-        return _fn.Reshape.apply(self, _np_protocols.squeezed_shape(self.shape, axis, self))
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], tuple | list):
@@ -560,30 +407,6 @@ def _summary(values: np.ndarray) -> str:
     return (
         f"<mean={values.mean():.4g}, min={values.min():.4g}, max={values.max():.4g}>"
     )
-
-
-def _shape_of(shape: tuple, who: str) -> tuple:
-    """``(4, 2)`` from ``((4, 2),)`` or ``(4, 2)``: the two ways to give a shape."""
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = tuple(shape[0])
-    if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0
-               for n in shape):
-        raise ShapeError(
-            f"Tensor.{who}{shape!r}: a shape is a tuple of sizes >= 0, e.g. "
-            f"Tensor.{who}((4, 1)) or Tensor.{who}(4, 1)"
-        )
-    return tuple(int(n) for n in shape)
-
-
-def _constant(data: np.ndarray) -> Tensor:
-    """A constant leaf around ``data`` (no copy): comparisons, argmax."""
-    t = object.__new__(Tensor)
-    t.data, t.grad, t.name, t._ctx, t.requires_grad = np.asarray(data), None, None, None, False
-    return t
-
-
-def _values_of(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
