@@ -38,6 +38,12 @@ def _distinct(rng, shape):
         np.where(rng.random(shape) < 0.5, -1.0, 1.0)
 
 
+def _apart(rng, shape):
+    """x and y at least 0.1 apart everywhere (maximum/minimum are kinked where x = y)."""
+    x = normal(rng, shape)
+    return [x, x + away_from(rng, shape)]
+
+
 # name -> (the numpy call, the Tensor call it dispatches to, inputs(rng, n, m))
 CASES = {
     "dot": (lambda W, X: np.dot(W, X), lambda W, X: W @ X,
@@ -66,8 +72,8 @@ CASES = {
              lambda r, n, m: [_distinct(r, (n, m))]),
     "var axis=1": (lambda Z: np.var(Z, axis=1), lambda Z: Z.var(axis=1),
                    lambda r, n, m: [normal(r, (n, m))]),
-    "std": (lambda Z: np.std(Z), lambda Z: Z.var().sqrt(),
-            lambda r, n, m: [normal(r, (n, m + 1))]),
+    "std": (lambda Z: np.std(Z), lambda Z: Z.var().sqrt(),  # spread values: σ >= 0.15
+            lambda r, n, m: [_distinct(r, (n, m + 1))]),
     "exp": (np.exp, lambda Z: Z.exp(), lambda r, n, m: [normal(r, (n, m))]),
     "log": (np.log, lambda Z: Z.log(), lambda r, n, m: [_pos(r, (n, m))]),
     "tanh": (np.tanh, lambda Z: Z.tanh(), lambda r, n, m: [normal(r, (n, m))]),
@@ -75,10 +81,12 @@ CASES = {
     "abs": (np.abs, lambda Z: abs(Z), lambda r, n, m: [away_from(r, (n, m))]),
     "fabs": (np.fabs, lambda Z: Z.abs(), lambda r, n, m: [away_from(r, (n, m))]),
     "square": (np.square, lambda Z: Z**2, lambda r, n, m: [normal(r, (n, m))]),
+    # |Z| >= 0.1: the central difference of Z³ is off by ε² per unit of upstream gradient,
+    # small against 3Z² only away from 0
     "power (number exponent)": (lambda Z: np.power(Z, 3), lambda Z: Z**3,
-                                lambda r, n, m: [normal(r, (n, m))]),
+                                lambda r, n, m: [away_from(r, (n, m))]),
     "power (tensor exponent)": (lambda B, P: np.power(B, P), lambda B, P: B**P,
-                                lambda r, n, m: [_pos(r, (n, m)), normal(r, (n, 1))]),
+                                lambda r, n, m: [_pos(r, (n, m)), uniform(r, (n, 1), -1.5, 1.5)]),
     "multiply": (np.multiply, lambda x, y: x * y,
                  lambda r, n, m: [normal(r, (n, m)), normal(r, (n, 1))]),
     "add": (np.add, lambda x, y: x + y, lambda r, n, m: [normal(r, (n, m)), normal(r, (1, m))]),
@@ -93,10 +101,8 @@ CASES = {
     "positive": (np.positive, lambda x: +x, lambda r, n, m: [normal(r, (n, m))]),
     "maximum(0, Z) (week 4's relu)": (lambda Z: np.maximum(0, Z), lambda Z: tg.maximum(0, Z),
                                       lambda r, n, m: [away_from(r, (n, m))]),
-    "maximum": (np.maximum, lambda x, y: x.maximum(y),
-                lambda r, n, m: [_distinct(r, (n, m)), _distinct(r, (n, m)) + 0.01]),
-    "minimum": (np.minimum, lambda x, y: tg.minimum(x, y),
-                lambda r, n, m: [_distinct(r, (n, m)), _distinct(r, (n, m)) + 0.01]),
+    "maximum": (np.maximum, lambda x, y: x.maximum(y), lambda r, n, m: _apart(r, (n, m))),
+    "minimum": (np.minimum, lambda x, y: tg.minimum(x, y), lambda r, n, m: _apart(r, (n, m))),
     "squeeze": (np.squeeze, lambda Z: Z.squeeze(), lambda r, n, m: [normal(r, (n, 1, m))]),
     "squeeze axis=1": (lambda Z: np.squeeze(Z, axis=1), lambda Z: Z.squeeze(1),
                        lambda r, n, m: [normal(r, (1, 1, m))]),
@@ -191,6 +197,12 @@ def test_the_issue_examples_record_the_graph():
     mask = Z.data > 0
     for out in (np.where(mask, Z, 0), np.clip(Z, 0, 1), np.concatenate([Z, Z]), np.square(Z)):
         assert type(out) is Tensor and out.requires_grad
+    relu_by_where = np.where(Z > 0, Z, 0)  # a comparison Tensor as the condition
+    np.testing.assert_array_equal(relu_by_where.data, np.maximum(Z.data, 0))
+    W.zero_grad()
+    b.zero_grad()  # (else the second backward through Z would warn: b.grad would add both)
+    relu_by_where.sum().backward()
+    np.testing.assert_array_equal(W.grad, (Z.data > 0) @ X.T)
 
 
 def test_mixed_arguments_in_any_position():

@@ -70,9 +70,11 @@ def backward_rerun(root: Any) -> None:
 
 def chained_updates(node: Any) -> None:
     """``backward()`` reached a computed tensor that an earlier ``backward()`` went through."""
-    op = node._ctx.name if node._ctx is not None else "an op"
+    what = describe(node)
+    if node.name and node._ctx is not None:
+        what = f"{what} (made by {node._ctx.name})"
     warnings.warn(
-        f"backward(): the graph reaches {describe(node)} (made by {op}), which an earlier "
+        f"backward(): the graph reaches {what}, which an earlier "
         "backward() already went through, so the earlier graph is run again and its .grad "
         "values add up. In a training loop this is the update W = W - lr * dW written outside "
         "no_grad(): each new W is the output of last iteration's update, not a leaf, and every "

@@ -378,10 +378,11 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         _, revisited, accumulated = _run((root,), (_seed(root, gradient, False),), False, None)
     finally:
         MODE.grad = recording
-    if revisited is not None:  # only after a backward through tensors that had a .grad
-        if rerun:
-            if accumulated:  # the cell ran twice without zero_grad(): warn (zeroed: silent)
-                advice.backward_rerun(root)
+    # part of this graph ran backward before, and leaves added to their .grad (after
+    # zero_grad() only the intermediates add up: silent; new graphs, mini-batches: silent)
+    if revisited is not None and accumulated:
+        if rerun:  # the same cost again: a cell run twice
+            advice.backward_rerun(root)
         else:  # a new cost reaching an old graph: W = W - lr * dW chained the iterations
             advice.chained_updates(revisited)
 
