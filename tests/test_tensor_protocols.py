@@ -320,3 +320,12 @@ def test_np_array_of_a_tensor_that_requires_grad_is_refused():
     with no_grad():
         assert np.asarray(W).shape == (2, 2)  # nothing is recorded: the values
     assert np.array(Tensor([1.0, 2.0])).tolist() == [1.0, 2.0]
+
+
+def test_an_update_that_replaces_the_parameter_under_no_grad_is_named_at_the_next_backward():
+    W = Tensor(np.array([[1.0, 2.0]]), requires_grad=True, name="W")
+    (W * W).sum().backward()
+    with no_grad():
+        W = W - 0.1 * W.grad  # a new tensor, which requires no grad
+    with pytest.raises(BackwardError, match=r"W = W - lr \* W\.grad inside no_grad\(\).*W -= lr"):
+        (W * W).sum().backward()

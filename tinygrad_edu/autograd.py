@@ -268,7 +268,8 @@ def _check_can_backward(root: Tensor, what: str) -> None:
         raise BackwardError(
             f"{what} on {describe(root)}: {reason}. Create the parameters with "
             "Tensor(..., requires_grad=True) (nn layers do this) and compute the cost outside "
-            "no_grad()."
+            "no_grad(). (An update W = W - lr * W.grad inside no_grad() makes a new W that "
+            "does not require grad; update the parameter in place: W -= lr * W.grad.)"
         )
 
 
