@@ -24,7 +24,14 @@ from strategies import (
     shapes,
 )
 
-from tinygrad_edu import Tensor, enable_grad, grad, is_grad_enabled, no_grad
+from tinygrad_edu import (
+    Tensor,
+    TinygradEduWarning,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+)
 from tinygrad_edu.errors import BackwardError, DtypeError
 from tinygrad_edu.functions import binary_cross_entropy_with_logits
 
@@ -77,7 +84,8 @@ def test_second_backward_through_the_same_graph_accumulates_twice_the_gradient(s
     J = (h * h).sum()
     J.backward()
     once_x, once_h = x.grad.copy(), h.grad.copy()
-    J.backward()
+    with pytest.warns(TinygradEduWarning, match="sum of both runs"):  # a cell run twice
+        J.backward()
     np.testing.assert_allclose(x.grad, 2 * once_x, rtol=1e-15)
     np.testing.assert_allclose(h.grad, 2 * once_h, rtol=1e-15)
     # a new graph over the same leaf adds to it as well

@@ -120,7 +120,8 @@ def test_a_float32_model_fed_float64_data_keeps_float32_gradients():
     J.backward()
     for name, p in model.named_parameters():
         assert p.grad.dtype == np.float32, name
-    J.backward()  # accumulation keeps it too
+    with pytest.warns(tinygrad_edu.TinygradEduWarning, match="sum of both runs"):
+        J.backward()  # accumulation keeps it too
     assert all(p.grad.dtype == np.float32 for p in model.parameters())
     W1 = J.find("W1")
     optim.SGD(model.parameters(), lr=0.1).step()

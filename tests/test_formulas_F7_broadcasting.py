@@ -29,7 +29,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_edu import ShapeError, Tensor, nn
+from tinygrad_edu import ShapeError, Tensor, TinygradEduWarning, nn
 
 # -- F7.1 --------------------------------------------------------------------------------------
 
@@ -173,7 +173,8 @@ def test_F7_4_rank_1_arrays_behave_like_numpy_and_reshape_fixes_them(n, seed):
     outer = column @ column.T
     assert outer.shape == (n, n), "(n, 1) @ (1, n) is the outer product"
     # the trap: (n,) + (n, 1) broadcasts to (n, n); gradients still come back in each shape
-    trap = a + column
+    with pytest.warns(TinygradEduWarning, match=rf"rank-1 .*\.reshape\({n}, 1\)"):
+        trap = a + column  # tinygrad_edu warns, naming both shapes and the fix
     assert trap.shape == (n, n)
     reshaped = a.reshape(n, 1)  # a = a.reshape((5, 1)); assert a.shape == (5, 1)
     assert reshaped.shape == (n, 1)

@@ -36,6 +36,7 @@ from test_formulas_F13_batchnorm import (
     check_F13_3_against_elementary_ops,
     draw,
 )
+from test_numpy_protocols import check_where
 from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
 from tinygrad_edu import autograd, dropout, functions, normalization, softmax
@@ -55,6 +56,9 @@ SATURATED_LOGITS = np.array([[40.0, -30.0, 800.0], [-40.0, 30.0, 0.0], [0.0, 0.0
 SATURATED_ONE_HOT = np.eye(3)[:, [1, 0, 2]]  # wrong with certainty in every column
 ACTIVATIONS_A1 = np.random.default_rng(15).normal(size=(3, 5))
 BATCH_NORM = draw(16, 3, 5)
+WHERE_CASE = (np.array([[True, False, True], [False, False, True]]),  # C, x (2, 3), y (2, 1), dA
+              np.arange(6.0).reshape(2, 3), np.array([[1.0], [-1.0]]),
+              np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]]))
 
 CHECKS = {
     "F2.4": lambda: check_F2_4(RELU_KINKS, np.arange(1.0, 7.0).reshape(2, 3)),
@@ -82,6 +86,7 @@ CHECKS = {
     "F13.2": lambda: check_F13_2(*BATCH_NORM),
     "F13.3": lambda: check_F13_3(*BATCH_NORM),
     "F13.3 elementary ops": lambda: check_F13_3_against_elementary_ops(*BATCH_NORM),
+    "np.where": lambda: check_where(*WHERE_CASE),
 }
 
 # -- the mutants: (class, method, wrong rule) ---------------------------------------------------
@@ -205,6 +210,13 @@ def batch_norm_without_1_over_m(self, g, out, Z, gamma, beta):
 def batch_norm_dgamma_without_z_norm(self, g, out, Z, gamma, beta):
     dZ, _, dbeta = REAL_BATCH_NORM_RULE(self, g, out, Z, gamma, beta)
     return dZ, dbeta, dbeta  # wrong: dγ = Σ dZ̃, the Z_norm forgotten
+def where_passes_both(self, g, out, x, y):
+    return functions.sum_to_shape(g, x.shape), functions.sum_to_shape(g, y.shape)  # no mask
+
+
+def where_swaps_the_mask(self, g, out, x, y):
+    C = self.condition  # wrong: x gets the gradient where C is false
+    return functions.sum_to_shape(g * ~C, x.shape), functions.sum_to_shape(g * C, y.shape)
 
 
 MUTANTS = {
@@ -237,6 +249,8 @@ MUTANTS = {
                                batch_norm_without_1_over_m),
     "batch norm dγ = Σ dZ̃": (normalization.BatchNorm, "backward",
                              batch_norm_dgamma_without_z_norm),
+    "where passes both": (functions.Where, "backward", where_passes_both),
+    "where swaps the mask": (functions.Where, "backward", where_swaps_the_mask),
 }
 
 CAUGHT_BY = {
@@ -265,6 +279,8 @@ CAUGHT_BY = {
     "batch norm without the Z_norm term": ["F13.3", "F13.3 elementary ops"],
     "batch norm without 1/m": ["F13.3", "F13.3 elementary ops"],
     "batch norm dγ = Σ dZ̃": ["F13.2", "F13.3 elementary ops"],
+    "where passes both": ["np.where"],
+    "where swaps the mask": ["np.where"],
 }
 
 

@@ -11,7 +11,11 @@ array([[36.]])
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from . import errors
+from .advice import TinygradEduWarning
 from .autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
 from .errors import (
     AnomalyError,
@@ -23,6 +27,7 @@ from .errors import (
     GradcheckError,
     ModeError,
     NameLookupError,
+    NoRuleError,
     SavedFileError,
     ShapeError,
     StateDictError,
@@ -30,11 +35,36 @@ from .errors import (
     TrainingDivergedError,
 )
 from .explain import explain
-from .functions import concatenate, maximum, minimum, stack
+from .functions import concatenate, maximum, minimum, stack, where
 from .gradcheck import GradcheckResult, gradcheck, relative_difference
 from .tensor import Tensor
 
 __version__ = "0.1.0"
+
+# tg.nn, tg.optim, ...: imported when first used (PEP 562), so `import tinygrad_edu` loads only
+# the engine. `tg.explain` stays the function explain(J) (its module's other names:
+# `from tinygrad_edu.explain import Sym, Explanation`).
+_SUBMODULES = ("nn", "optim", "data", "viz", "training", "demo", "cli")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted([*globals(), *_SUBMODULES])
+
+
+def tensor(data: Any, requires_grad: bool = False, name: str | None = None,
+           dtype: Any = None) -> Tensor:
+    """``tg.tensor([[1.0, 2.0]], requires_grad=True)``: the same as ``Tensor(...)`` (PyTorch's
+    spelling)."""
+    return Tensor(data, requires_grad=requires_grad, name=name, dtype=dtype)
+
 
 __all__ = [
     "AnomalyError",
@@ -47,11 +77,13 @@ __all__ = [
     "GradcheckResult",
     "ModeError",
     "NameLookupError",
+    "NoRuleError",
     "SavedFileError",
     "ShapeError",
     "StateDictError",
     "Tensor",
     "TinygradEduError",
+    "TinygradEduWarning",
     "TrainingDivergedError",
     "__version__",
     "concatenate",
@@ -67,4 +99,6 @@ __all__ = [
     "no_grad",
     "relative_difference",
     "stack",
+    "tensor",
+    "where",
 ]

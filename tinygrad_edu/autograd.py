@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from . import checks
+from . import advice, checks
 from .errors import (
     AnomalyError,
     ArgumentError,
@@ -299,18 +299,24 @@ def _check_can_backward(root: Tensor, what: str) -> None:
         raise BackwardError(
             f"{what} on {describe(root)}: {reason}. Create the parameters with "
             "Tensor(..., requires_grad=True) (nn layers do this) and compute the cost outside "
-            "no_grad()."
+            "no_grad(). (An update W = W - lr * W.grad inside no_grad() makes a new W that "
+            "does not require grad; update the parameter in place: W -= lr * W.grad.)"
         )
 
 
 def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
-         keep: set | None) -> dict:
+         keep: set | None) -> tuple:
     """Propagate ``seeds`` from ``roots`` to every tensor that requires grad.
 
     Returns the total gradient of each tensor in ``keep`` (for ``grad``), or, when ``keep`` is
     None, writes it into ``.grad`` (for ``backward``). The derivative rules receive numpy
-    arrays, or Tensors when ``create_graph`` is set; they are the same rules.
+    arrays, or Tensors when ``create_graph`` is set; they are the same rules. Also returns
+    what ``backward``'s warnings need, noted only where a ``.grad`` was already filled: the
+    first computed tensor an earlier ``backward()`` went through (or None), and whether a
+    leaf's ``.grad`` was added to.
     """
+    revisited = None  # a computed tensor whose .grad an earlier backward() filled
+    accumulated = False  # a leaf's .grad was added to
     order = topological_order(roots)
     grads: dict = {}
     for root, seed in zip(roots, seeds):
@@ -337,6 +343,10 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 total = total.astype(dtype)  # float64 data: .grad keeps the tensor's dtype
             if node.grad is not None:  # accumulation: a second backward, or a leaf used again
                 node.grad = node.grad + total
+                if ctx is None:
+                    accumulated = True
+                elif revisited is None:
+                    revisited = node
             elif ctx is not None:  # an intermediate's first gradient (may be a neighbour's)
                 node.grad = total
                 shared.add(id(total))
@@ -359,7 +369,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 _check_backward_finite(node, parent, pg)
             previous = grads.get(parent)
             grads[parent] = pg if previous is None else previous + pg
-    return found
+    return found, revisited, accumulated
 
 
 def _take_shortcut(node: Tensor, parent: Tensor, shortcut: Shortcut, grads: dict,
@@ -393,12 +403,20 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     The engine behind ``Tensor.backward``.
     """
     _check_can_backward(root, "backward()")
+    rerun = root._ctx is not None and root.grad is not None  # this graph ran backward before
     recording = MODE.grad
     MODE.grad = False  # as no_grad(): the rules' arithmetic on arrays records nothing
     try:
-        _run((root,), (_seed(root, gradient, False),), False, None)
+        _, revisited, accumulated = _run((root,), (_seed(root, gradient, False),), False, None)
     finally:
         MODE.grad = recording
+    # part of this graph ran backward before, and leaves added to their .grad (after
+    # zero_grad() only the intermediates add up: silent; new graphs, mini-batches: silent)
+    if revisited is not None and accumulated:
+        if rerun:  # the same cost again: a cell run twice
+            advice.backward_rerun(root)
+        else:  # a new cost reaching an old graph: W = W - lr * dW chained the iterations
+            advice.chained_updates(revisited)
 
 
 def grad(
@@ -450,7 +468,7 @@ def grad(
     switch = enable_grad() if create_graph else no_grad()
     with switch:
         seeds = [_seed(o, g, create_graph) for o, g in zip(outs, grads_in)]
-        found = _run(outs, seeds, create_graph, set(ins))
+        found = _run(outs, seeds, create_graph, set(ins))[0]
     results = []
     for t in ins:
         g = found.get(t)

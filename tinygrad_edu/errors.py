@@ -29,6 +29,11 @@ class AnomalyError(TinygradEduError, FloatingPointError):
     """A nan or inf appeared inside ``detect_anomaly()``; names the op that produced it."""
 
 
+class NoRuleError(TinygradEduError, TypeError):
+    """A numpy function (or an option of one) that tinygrad_edu has no derivative rule for,
+    given a Tensor that requires grad: the graph would be lost, so it is refused."""
+
+
 class GradcheckError(TinygradEduError, AssertionError):
     """``gradcheck(..., raise_on_fail=True)`` found autodiff and finite differences apart."""
 

@@ -834,7 +834,7 @@ class Explanation:
         if isinstance(key, int):
             return self.equations[key]
         for eq in self.equations:
-            if eq.name == key or eq.target is key:
+            if eq.target is key or (isinstance(key, str) and eq.name == key):  # never Tensor ==
                 return eq
         raise KeyError(f"no equation for {key if isinstance(key, str) else describe(key)}")
 

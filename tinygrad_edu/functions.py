@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks
+from . import advice, checks
 from .autograd import MODE, Shortcut, check_forward_finite
 from .errors import (
     ArgumentError,
@@ -98,6 +98,8 @@ def _binary(cls: type, x: Any, y: Any) -> Tensor:
         except ValueError:
             raise ShapeError(_broadcast_message(cls.name, x, y)) from None
         raise  # the shapes fit: numpy's own complaint (e.g. integers to negative powers)
+    if x.data.ndim != y.data.ndim:  # broadcasting across ranks: the course's rank-1 trap?
+        advice.rank1_broadcast(cls.name, x, y, data.shape)
     if (x.requires_grad or y.requires_grad) and MODE.grad:
         return make_result(data, cls((x, y)))
     return make_result(data, None)
@@ -591,6 +593,45 @@ class Clip(Function):
         if self.high is not None:
             inside &= xv <= self.high
         return (g * inside,)
+
+
+class Where(Function):
+    """a = where(C, x, y): x where the constant mask C holds, y elsewhere (``np.where``);
+    dx = da where C, else 0;  dy = da where not C, else 0 (summed over broadcast axes)."""
+
+    __slots__ = ("condition",)
+    name = "where"
+
+    @classmethod
+    def apply(cls, condition: Any, x: Any, y: Any) -> Tensor:
+        if type(x) is not Tensor:
+            x = _as_tensor(x, y if type(y) is Tensor else None)
+        if type(y) is not Tensor:
+            y = _as_tensor(y, x)
+        condition = np.asarray(values(condition), dtype=bool)
+        try:
+            data = np.where(condition, x.data, y.data)
+        except ValueError:
+            raise ShapeError(
+                f"where: cannot broadcast the condition {condition.shape} with {describe(x)} "
+                f"and {describe(y)} (F7.1: each axis, from the right, equal or 1)"
+            ) from None
+        if (x.requires_grad or y.requires_grad) and MODE.grad:
+            ctx = cls((x, y))
+            ctx.condition = condition
+            return make_result(data, ctx)
+        return make_result(data, None)
+
+    def attributes(self) -> dict:
+        return {}
+
+    def backward(self, g, out, x, y):
+        px, py = self.parents
+        C = self.condition
+        return (
+            sum_to_shape(g * C, x.shape) if px.requires_grad else None,  # dx = da · C
+            sum_to_shape(g * ~C, y.shape) if py.requires_grad else None,  # dy = da · (1 - C)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1117,6 +1158,11 @@ def concatenate(tensors: Any, axis: int = 0) -> Tensor:
 def stack(tensors: Any, axis: int = 0) -> Tensor:
     """Join tensors along a new axis (``np.stack``)."""
     return Stack.apply(checks.sequence(tensors, "stack", "tensors"), axis)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """``x`` where the constant ``condition`` holds, ``y`` elsewhere (``np.where``)."""
+    return Where.apply(condition, x, y)
 
 
 def maximum(x: Any, y: Any) -> Tensor:

@@ -3,7 +3,10 @@
 A tensor holds ``data`` (an ``np.ndarray``), ``grad`` (None until ``backward()`` fills it),
 ``requires_grad``, an optional ``name`` in the course's notation (``W1``, ``Z1``, ...) and
 ``_ctx``, the op that made it (None for a leaf: data, parameters, constants). The ops
-themselves live in ``functions.py``; the engine that runs them backwards in ``autograd.py``.
+themselves live in ``functions.py``; the engine that runs them backwards in ``autograd.py``;
+numpy's functions on tensors (``np.dot(W, X)``) in ``numpy_protocols.py``; the behaviour of
+a number and of an array (``float(J)``, ``==``, ``w -= lr * w.grad``, ``Tensor.zeros``) in
+``tensor_python.py``.
 
 dtype rules: Python numbers and lists become float64; numpy arrays keep float32/float64
 (other floats become float64) and integer/bool arrays keep their dtype; ``dtype=`` asks for
@@ -20,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from . import checks
-from .errors import BackwardError, DtypeError, NameLookupError, ShapeError, describe
+from .errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
+from .tensor_python import ArrayBehaviour
 
 _FLOAT_KINDS = ("float32", "float64")
 
@@ -53,7 +57,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-class Tensor:
+class Tensor(ArrayBehaviour):
     """An n-dimensional array with reverse-mode autodiff.
 
     ``Tensor(data, requires_grad=False, name=None, dtype=None)``: ``data`` is a number, a
@@ -134,6 +138,16 @@ class Tensor:
         return self.data.item()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.array(t)`` / ``np.asarray(t)``: the values — refused for a tensor that requires
+        grad while graphs are recorded, since the plain array would silently drop the graph."""
+        if self.requires_grad and _autograd.MODE.grad:
+            raise NoRuleError(
+                f"np.array / np.asarray of {describe(self)}, which requires grad: the plain "
+                "array would drop the graph, so no gradient could reach it. Keep the Tensor "
+                "(numpy's functions take Tensors: np.squeeze(cost), not "
+                "np.squeeze(np.array(cost))), or take its values explicitly with t.numpy(), "
+                "t.detach() or float(t)."
+            )
         if dtype is None:
             return self.data if not copy else self.data.copy()
         return self.data.astype(dtype, copy=bool(copy) or self.data.dtype != np.dtype(dtype))
@@ -146,9 +160,6 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
-
-    def __float__(self) -> float:
-        return float(self.item())
 
     def __repr__(self) -> str:
         parts = []
@@ -287,31 +298,27 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return _fn._unary(_fn.Abs, self)
 
-    # comparisons give bool tensors (no gradient): ``(A2 > 0.5)`` for predictions
-    def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _values_of(other))
+    # comparisons (element-wise, constant bool tensors), float(J), bool(J), f"{J:.6f}", the
+    # in-place updates and the constructors: tensor_python.ArrayBehaviour. Tensors are keyed
+    # by identity, although == is element-wise:
+    __hash__ = object.__hash__
 
-    def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _values_of(other))
-
-    def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _values_of(other))
-
-    def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _values_of(other))
-
-    __hash__ = object.__hash__  # tensors are keyed by identity (== is not overloaded)
+    # -- numpy's functions on tensors (np.dot(W, X) + b): see numpy_protocols.py -------------
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """``np.exp(t)``, ``np_array * t`` and friends run the tensor op (and record it)."""
-        op = _UFUNC_OPS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
-        if op is None:
-            raise TypeError(
-                f"np.{ufunc.__name__} is not an op of tinygrad_edu, so it cannot record a "
-                "gradient. Use the Tensor method of the same name if there is one, or "
-                "t.numpy() to work on plain values."
-            )
-        return op(*inputs)
+        """``np.exp(t)``, ``np_array * t``, ``np.maximum(0, Z)`` run the tensor op (recorded)."""
+        if method == "__call__" and not kwargs:
+            rule = _RECORDED_UFUNCS.get(ufunc)
+            if rule is not None:
+                return rule(*inputs)
+        return _np_protocols.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """``np.dot(W, X)``, ``np.sum(Z, axis=1, keepdims=True)``, ``np.where(...)``: the op."""
+        rule = _RECORDED_FUNCTIONS.get(func)
+        if rule is not None:
+            return rule(*args, **kwargs)
+        return _np_protocols.array_function(func, types, args, kwargs)
 
     # -- element-wise functions and activations (F2) -----------------------------------------
 
@@ -409,10 +416,6 @@ def _summary(values: np.ndarray) -> str:
     )
 
 
-def _values_of(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
 def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """Make a constant tensor from a number or array met in an op.
 
@@ -439,25 +442,7 @@ def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
 
 from . import autograd as _autograd  # noqa: E402  (functions.py imports Tensor from here)
 from . import functions as _fn  # noqa: E402
+from . import numpy_protocols as _np_protocols  # noqa: E402
 
-_UFUNC_OPS = {
-    "add": lambda x, y: _fn._binary(_fn.Add, x, y),
-    "subtract": lambda x, y: _fn._binary(_fn.Sub, x, y),
-    "multiply": lambda x, y: _fn._binary(_fn.Mul, x, y),
-    "true_divide": lambda x, y: _fn._binary(_fn.Div, x, y),
-    "divide": lambda x, y: _fn._binary(_fn.Div, x, y),
-    "power": lambda x, y: _as_tensor(x, y if isinstance(y, Tensor) else None) ** y,
-    "matmul": lambda x, y: _fn.MatMul.apply(x, y),
-    "maximum": lambda x, y: _fn._binary(_fn.Maximum, x, y),
-    "minimum": lambda x, y: _fn._binary(_fn.Minimum, x, y),
-    "negative": lambda x: -_as_tensor(x),
-    "exp": lambda x: _as_tensor(x).exp(),
-    "log": lambda x: _as_tensor(x).log(),
-    "sqrt": lambda x: _as_tensor(x).sqrt(),
-    "tanh": lambda x: _as_tensor(x).tanh(),
-    "absolute": lambda x: abs(_as_tensor(x)),
-    "greater": lambda x, y: _as_tensor(x) > _values_of(y),
-    "less": lambda x, y: _as_tensor(x) < _values_of(y),
-    "greater_equal": lambda x, y: _as_tensor(x) >= _values_of(y),
-    "less_equal": lambda x, y: _as_tensor(x) <= _values_of(y),
-}
+_RECORDED_UFUNCS = _np_protocols.RECORDED_UFUNCS
+_RECORDED_FUNCTIONS = _np_protocols.RECORDED_FUNCTIONS

@@ -439,7 +439,7 @@ def _layer_box(l: int, members: list, root: Tensor) -> str:
     """The one box drawn for layer ``l`` with collapse_layers: its named tensors and ops."""
     named = [f"{t.name} {_shape(t.shape)}" for t in members if t.name]
     ops = sorted({t._ctx.name for t in members if t._ctx is not None})
-    role = "output" if root in members else "intermediate"
+    role = "output" if any(t is root for t in members) else "intermediate"  # never Tensor ==
     rows = [_cell(f"layer {l}", bold=True), _cell(_lines(named), size=9, align="LEFT")]
     if ops:
         rows.append(_cell(html.escape("ops: " + ", ".join(ops)), size=9))

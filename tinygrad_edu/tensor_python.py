@@ -1,0 +1,237 @@
+"""What makes a Tensor behave, to a learner, like the numbers and arrays of the notes.
+
+``Tensor`` (tensor.py) inherits these from ``ArrayBehaviour``; they are not on the engine's
+hot path and need no derivative rule of their own:
+
+* a one-element tensor (a cost) is a number: ``float(J)``, ``int(J)``, ``bool(J)``
+  (``if cost < 0.5:``), ``round(J, 4)``, ``f"{J:.6f}"``, ``"%f" % J``; a tensor of many elements
+  has no single value, and says so;
+* comparisons ``< <= > >= == !=`` are element-wise, as numpy's, and give constant bool
+  tensors (``predictions == Y``); hashing stays by identity;
+* ``+= -= *= /=``: in place under ``no_grad()`` (PyTorch's ``w -= lr * w.grad``: the leaf
+  keeps its identity and ``requires_grad``); while graphs are recorded, refused on a
+  parameter and out of place on anything else;
+* ``Tensor.zeros/ones/randn/rand``, ``flatten``, ``squeeze``, ``argmax``/``argmin``, ``var``,
+  ``tolist``, built from the engine's ops (``reshape``, ``mean``, ``sub``, ``pow``, ``sum``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import autograd as _autograd
+from .errors import BackwardError, ShapeError, describe
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+_FUNCTIONS: list = []  # functions.py, once looked up
+
+
+def _ops() -> Any:
+    """functions.py (it imports tensor.py, which imports this module: looked up on first use)."""
+    if not _FUNCTIONS:
+        from . import functions
+
+        _FUNCTIONS.append(functions)
+    return _FUNCTIONS[0]
+
+
+class ArrayBehaviour:
+    """The Python and numpy-array behaviour of ``Tensor`` (see the module docstring)."""
+
+    __slots__ = ()
+    data: np.ndarray
+    requires_grad: bool
+    _ctx: Any
+
+    # -- making tensors: Tensor.zeros((4, 1)), Tensor.randn(4, 2, seed=1) -------------------
+
+    @classmethod
+    def zeros(cls, *shape: Any, requires_grad: bool = False, name: str | None = None,
+              dtype: Any = None) -> Tensor:
+        """A tensor of zeros of ``shape`` (a tuple, or the sizes one by one)."""
+        return cls(np.zeros(_shape_of(shape, "zeros")), requires_grad, name, dtype)
+
+    @classmethod
+    def ones(cls, *shape: Any, requires_grad: bool = False, name: str | None = None,
+             dtype: Any = None) -> Tensor:
+        """A tensor of ones of ``shape``."""
+        return cls(np.ones(_shape_of(shape, "ones")), requires_grad, name, dtype)
+
+    @classmethod
+    def randn(cls, *shape: Any, requires_grad: bool = False, seed: int | None = None,
+              name: str | None = None, dtype: Any = None) -> Tensor:
+        """Standard normal values of ``shape``: ``np.random.default_rng(seed)`` for an integer
+        seed; without one, numpy's global generator, so ``np.random.seed(1)`` before it gives
+        the course's ``np.random.randn(...)`` values."""
+        size = _shape_of(shape, "randn")
+        values = (np.random.randn(*size) if seed is None
+                  else np.random.default_rng(seed).standard_normal(size))
+        return cls(np.asarray(values, dtype=np.float64), requires_grad, name, dtype)
+
+    @classmethod
+    def rand(cls, *shape: Any, requires_grad: bool = False, seed: int | None = None,
+             name: str | None = None, dtype: Any = None) -> Tensor:
+        """Uniform values in [0, 1) of ``shape`` (seeded as ``randn``)."""
+        size = _shape_of(shape, "rand")
+        values = (np.random.rand(*size) if seed is None
+                  else np.random.default_rng(seed).random(size))
+        return cls(np.asarray(values, dtype=np.float64), requires_grad, name, dtype)
+
+    # -- Python's protocols on a one-element tensor (a cost): float(J), f"{J:.6f}", if J < 0.5
+
+    def _one_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"{what}: {describe(self)} has {self.data.size} elements, so it has no single "
+                "value (numpy refuses it too). Reduce it first (J.sum(), J.mean()), "
+                "index one element (t[0, 0]), or use np.any(t) / np.all(t) for a truth value."
+            )
+        return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self._one_value("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int()"))
+
+    def __bool__(self) -> bool:
+        return bool(self._one_value("bool() (an `if` or `while` on a tensor)"))
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return round(self._one_value("round()"), ndigits)
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return format(self._one_value(f"format with {spec!r} (an f-string)"), spec)
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists, as ``ndarray.tolist``."""
+        return self.data.tolist()
+
+    # -- comparisons are element-wise, as numpy's, and give constant bool tensors (no gradient):
+    # ``A2 > 0.5`` for predictions, ``predictions == Y`` for the accuracy
+    def __gt__(self, other: Any) -> Tensor:
+        return _constant(self.data > _values_of(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _constant(self.data >= _values_of(other))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _constant(self.data < _values_of(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return _constant(self.data <= _values_of(other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _constant(self.data == _values_of(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _constant(self.data != _values_of(other))
+
+    def __invert__(self) -> Tensor:
+        return _constant(~self.data)
+
+    # tensors are keyed by identity: sets and dicts of tensors never call ==, and the library
+    # compares tensors with `is` (a list's `in`, .index and .remove would call == instead)
+    __hash__ = object.__hash__
+
+    # -- in place: ``with no_grad(): w -= lr * w.grad`` changes the leaf itself ---------------
+
+    def _in_place(self, ufunc: Any, op: str, other: Any, symbol: str) -> Tensor:
+        """``self op= other``: in place under ``no_grad()`` (the update of a leaf); while graphs
+        are recorded, refused on a leaf that requires grad (a parameter), and out of place on
+        anything else (``X = X - 1``: a graph that already used X keeps its values, and
+        ``total += loss`` records the graph)."""
+        if _autograd.MODE.grad:
+            if self.requires_grad and self._ctx is None:
+                raise BackwardError(
+                    f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and "
+                    "changing it in place while graphs are recorded would change values the "
+                    "graph still needs for backward(). For a parameter update write `with "
+                    f"no_grad(): W {symbol}= ...` (the leaf keeps its identity and "
+                    f"requires_grad), or use an optimizer; for a new tensor write "
+                    f"`Z = Z {symbol} ...`."
+                )
+            return _ops()._binary(getattr(_ops(), op), self, other)
+        if self._ctx is not None:
+            raise BackwardError(
+                f"{describe(self)} {symbol}= ...: it was computed by {self._ctx.name} and its "
+                "values belong to that graph (backward() reads them); changing them in place "
+                f"would make its gradients wrong. Write `Z = Z {symbol} ...` for a new tensor."
+            )
+        value = _values_of(other)
+        try:
+            ufunc(self.data, value, out=self.data)
+        except ValueError:  # numpy checks the shapes before it writes anything
+            raise ShapeError(
+                f"{describe(self)} {symbol}= a value of shape {np.shape(value)}: an in-place "
+                f"update keeps the shape {self.shape}, so the value must broadcast to it."
+            ) from None
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(np.add, "Add", other, "+")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(np.subtract, "Sub", other, "-")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(np.multiply, "Mul", other, "*")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(np.divide, "Div", other, "/")
+
+    # -- conveniences built from the engine's ops (their rules give the gradients) ----------
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """The variance 1/(n - ddof) Σ (x - μ)² over ``axis``, from the mean, sub, pow and sum
+        ops (their rules give the gradient 2 (x - μ) / (n - ddof))."""
+        mu = self.mean(axis, keepdims=True)
+        n = self.data.size // max(mu.data.size, 1)  # the number of values in each variance
+        return ((self - mu) ** 2).sum(axis, keepdims) * (1.0 / (n - ddof))
+
+    def argmax(self, axis: Any = None) -> Tensor:
+        """The index of the largest value (over ``axis``): a constant integer tensor."""
+        return _constant(np.asarray(self.data.argmax(axis)))
+
+    def argmin(self, axis: Any = None) -> Tensor:
+        """The index of the smallest value (over ``axis``): a constant integer tensor."""
+        return _constant(np.asarray(self.data.argmin(axis)))
+
+    def flatten(self) -> Tensor:
+        """All values in one axis (reshape to ``(size,)``)."""
+        return _ops().Reshape.apply(self, (self.data.size,))
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        """Drop the axes of size 1 (all, or those in ``axis``): ``np.squeeze(cost)`` -> 0-d."""
+        from .numpy_protocols import squeezed_shape
+
+        return _ops().Reshape.apply(self, squeezed_shape(self.data.shape, axis, self))
+
+
+def _shape_of(shape: tuple, who: str) -> tuple:
+    """``(4, 2)`` from ``((4, 2),)`` or ``(4, 2)``: the two ways to give a shape."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0
+               for n in shape):
+        raise ShapeError(
+            f"Tensor.{who}{shape!r}: a shape is a tuple of sizes >= 0, e.g. "
+            f"Tensor.{who}((4, 1)) or Tensor.{who}(4, 1)"
+        )
+    return tuple(int(n) for n in shape)
+
+
+def _constant(data: np.ndarray) -> Tensor:
+    """A constant leaf around ``data`` (no copy): comparisons, argmax."""
+    return _ops().make_result(data, None)
+
+
+def _values_of(x: Any) -> Any:
+    return x.data if isinstance(x, ArrayBehaviour) else x
