@@ -841,6 +841,11 @@ class Explanation:
         """The Sym standing for a tensor's values in the equations (``A2``, ``Y``, ...)."""
         return self.symbols[tensor]
 
+    def format(self, s: Sym) -> str:
+        """A Sym written in this explanation's notation (``W2ᵀ @ dZ2``): e.g. one of an
+        equation's ``parts`` (a fan-out's terms)."""
+        return _fmt(s, self.notation, {})[0]
+
     def evaluate(self) -> dict:
         """``{equation: gradient}``, every equation computed in order with numpy."""
         values: dict = {}

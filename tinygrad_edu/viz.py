@@ -37,6 +37,7 @@ imported only inside ``draw``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import os
@@ -76,6 +77,9 @@ ROLES = {
 }
 OP_COLOUR = "#ffffff"
 EQUATION_COLOUR = "#8a3b00"
+MARK_COLOUR = "#d62728"  # Marks: the step's tensor, op and edges (the backprop view)
+MARK_OP_FILL = "#ffe082"
+GRAD_COLOUR = "#1b5e20"  # Marks.rows: gradients already computed
 FONT = "Helvetica"
 
 
@@ -89,6 +93,27 @@ class RenderError(TinygradEduError, RuntimeError):
 
 class GraphTooLargeError(TinygradEduError, ValueError):
     """The graph has more nodes than ``max_nodes``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Marks:
+    """What one picture of a step-by-step view lights (``to_dot(J, marks=...)``; used by
+    ``tinygrad_edu.backprop_view``). Tensors are the graph's own; with ``collapse_layers`` a
+    mark on a tensor inside a collapsed layer lights that layer's box.
+
+    ``current``: tensors whose box is outlined (the gradient this step computes);
+    ``ops``: tensors whose op ellipse is lit (the rules that run); ``edges``:
+    ``(input tensor, tensor its op made) -> label`` for the lit edges (the gradient flowing
+    back along them); ``rows``: ``tensor -> lines`` shown in its box in green (a gradient
+    already computed: its name, then its values or statistics; a collapsed layer shows the
+    first lines); ``caption``: a line above the picture.
+    """
+
+    current: tuple = ()
+    ops: tuple = ()
+    edges: dict = dataclasses.field(default_factory=dict)
+    rows: dict = dataclasses.field(default_factory=dict)
+    caption: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,7 +284,7 @@ def _equation_lines(text: str) -> list[str]:
 
 
 def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
-                 equations: list[str]) -> str:
+                 equations: list[str], marked: list[str] = ()) -> str:
     rows = []
     if t.name:
         rows.append(_cell(html.escape(t.name), bold=True))
@@ -279,6 +304,8 @@ def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
     if equations:
         lines = [line for text in equations for line in _equation_lines(text)]
         rows.append(_cell(_lines(lines), size=9, colour=EQUATION_COLOUR, align="LEFT"))
+    if marked:
+        rows.append(_cell(_lines(marked), size=9, colour=GRAD_COLOUR, align="LEFT"))
     colour = ROLES[role][0]
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" '
             f'BGCOLOR="{colour}">{"".join(rows)}</TABLE>>')
@@ -338,8 +365,10 @@ def to_dot(
     collapse_layers: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     legend: bool = True,
+    marks: Marks | None = None,
 ) -> str:
-    """The DOT text of the graph that computed ``root`` (see ``draw`` for the options)."""
+    """The DOT text of the graph that computed ``root`` (see ``draw`` for the options;
+    ``marks`` lights tensors, ops and edges, see ``Marks``)."""
     if not isinstance(root, Tensor):
         raise TypeError(f"viz: expected the Tensor to draw (e.g. the cost J), got "
                         f"{type(root).__name__}")
@@ -367,6 +396,9 @@ def to_dot(
         l = layer.get(t)
         return f"layer{l}" if l in collapsed else f"t{number[t]}"
 
+    marks = marks or Marks()
+    current, lit_ops = set(marks.current), set(marks.ops)
+
     out = [
         "digraph computation_graph {\n",
         f'\tgraph [rankdir={rankdir} fontname="{FONT}" fontsize=11 nodesep=0.25 ranksep=0.3 '
@@ -381,31 +413,53 @@ def to_dot(
         i = number[t]
         role = role_of(t, root)
         tooltip = f"{t.name or _readable_name(t)} {_shape(t.shape)}: {role}"
-        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []))
+        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []),
+                             marks.rows.get(t, ()))
         lines = node_lines[layer.get(t)]
-        lines.append(f"\tt{i} [label={label} tooltip={_quote(tooltip)}]\n")
+        outline = (f' shape=box style=rounded margin=0.03 color="{MARK_COLOUR}" penwidth=3 '
+                   f'id="current{i}"') if t in current else ""
+        lines.append(f"\tt{i} [label={label} tooltip={_quote(tooltip)}{outline}]\n")
         if t._ctx is None:
             continue
         ctx = t._ctx
+        fill, ring = (MARK_OP_FILL, f' color="{MARK_COLOUR}" penwidth=2.5') if t in lit_ops \
+            else (OP_COLOUR, "")
         lines.append(f"\tf{i} [label={_quote(_op_label(ctx.name, ctx.attributes()))} "
-                     f'shape=ellipse style=filled fillcolor="{OP_COLOUR}" height=0.3 '
-                     f"margin=0.04 tooltip={_quote(ctx.name)}]\n")
+                     f'shape=ellipse style=filled fillcolor="{fill}" height=0.3 '
+                     f"margin=0.04 tooltip={_quote(ctx.name)}{ring}]\n")
         for p in ctx.parents:  # one edge per argument: a + a has two
             broadcast = (ctx.name in _ELEMENTWISE_BINARY and p.shape != t.shape
                          and not (p._ctx is None and not p.name and p.data.size == 1))
-            attrs = [f"label={_quote(f' {_shape(p.shape)} → {_shape(t.shape)} ')}"] \
-                if broadcast else []
+            texts = [f" {_shape(p.shape)} → {_shape(t.shape)} "] if broadcast else []
+            mark = marks.edges.get((p, t))
+            if mark is not None:
+                texts.append(f" {mark} ")
+            attrs = [f"label={_quote(chr(10).join(texts))}"] if texts else []
+            if mark is not None:
+                attrs.append(f'color="{MARK_COLOUR}" fontcolor="{MARK_COLOUR}" penwidth=2.5')
             if layer.get(p) is not None and layer.get(t) not in (None, layer.get(p)):
                 attrs.append("minlen=2")  # A1 and W2 on different ranks: layers side by side
             edges.append(f"\t{node_of(p)} -> f{i}{_attributes(attrs)}\n")
         edges.append(f"\tf{i} -> t{i}\n")
     for l in sorted(collapsed):
         members = [t for t in order if layer.get(t) == l]
-        node_lines[None].append(f"\tlayer{l} [label={_layer_box(l, members, root)}]\n")
-        sources = [node_of(p) for t in members if t._ctx is not None for p in t._ctx.parents
-                   if layer.get(p) != l]
-        # edges into the box from outside it, one per source
-        edges.extend(f"\t{source} -> layer{l}\n" for source in dict.fromkeys(sources))
+        marked = [marks.rows[t][0] for t in members if marks.rows.get(t)]
+        outline = (f' color="{MARK_COLOUR}" penwidth=3 id="current_layer{l}"'
+                   if current.intersection(members) or lit_ops.intersection(members) else "")
+        node_lines[None].append(f"\tlayer{l} [label={_layer_box(l, members, root, marked)}"
+                                f"{outline}]\n")
+        sources: dict = {}  # edges into the box from outside it, one per source
+        for t in members:
+            for p in t._ctx.parents if t._ctx is not None else ():
+                if layer.get(p) != l:
+                    texts = sources.setdefault(node_of(p), [])
+                    if (p, t) in marks.edges:
+                        texts.append(marks.edges[(p, t)])
+        for source, texts in sources.items():
+            attrs = [f"label={_quote(' ' + ', '.join(texts) + ' ')}",
+                     f'color="{MARK_COLOUR}" fontcolor="{MARK_COLOUR}" penwidth=2.5'] \
+                if texts else []
+            edges.append(f"\t{source} -> layer{l}{_attributes(attrs)}\n")
     for l, lines in node_lines.items():
         if l is None or l in collapsed:
             out.extend(lines)
@@ -418,20 +472,28 @@ def to_dot(
     if legend:
         roles = [r for r in ROLES if any(role_of(t, root) == r for t in drawn)]
         out.append(f"\tlegend [label={_legend(roles, bool(collapsed), notes)}]\n")
-    elif notes:  # the footnotes of the equations (¹ ...) under the picture
+    if marks.caption:  # above the picture, left-aligned lines
+        caption = "".join(_quote(line)[1:-1] + "\\l" for line in marks.caption.split("\n"))
+        out.append(f'\tlabel="{caption}" labelloc=t labeljust=l fontsize=13 '
+                   f'fontcolor="{MARK_COLOUR}"\n')
+    elif notes and not legend:  # the footnotes of the equations (¹ ...) under the picture
         out.append(f"\tlabel={_quote(chr(10).join(notes))} labelloc=b labeljust=l fontsize=9\n")
     out.append("}\n")
     return "".join(out)
 
 
-def _layer_box(l: int, members: list, root: Tensor) -> str:
-    """The one box drawn for layer ``l`` with collapse_layers: its named tensors and ops."""
+def _layer_box(l: int, members: list, root: Tensor, marked: list = ()) -> str:
+    """The one box drawn for layer ``l`` with collapse_layers: its named tensors and ops
+    (and, from ``Marks.rows``, the gradients of its tensors already computed)."""
     named = [f"{t.name} {_shape(t.shape)}" for t in members if t.name]
     ops = sorted({t._ctx.name for t in members if t._ctx is not None})
     role = "output" if root in members else "intermediate"
     rows = [_cell(f"layer {l}", bold=True), _cell(_lines(named), size=9, align="LEFT")]
     if ops:
         rows.append(_cell(html.escape("ops: " + ", ".join(ops)), size=9))
+    if marked:
+        rows.append(_cell(_lines(textwrap.wrap("computed: " + ", ".join(marked), 30)), size=9,
+                          colour=GRAD_COLOUR, align="LEFT"))
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
             f'BGCOLOR="{ROLES[role][0]}">{"".join(rows)}</TABLE>>')
 
@@ -501,6 +563,16 @@ def draw(
     graph.body.extend(source.splitlines(keepends=True)[1:-1])  # Digraph adds the braces
     graph.renderer = renderer
     return graph
+
+
+def backprop(root: Tensor, **options: Any) -> Any:
+    """The backward pass of ``root`` step by step: a ``BackpropView`` (Jupyter shows it with
+    a slider; ``.save("backprop.html")``, ``.frames("slides/")``). The options and the
+    pictures are described in ``tinygrad_edu.backprop_view``, which builds on this module
+    (so it is imported here, when called)."""
+    from .backprop_view import backprop as make_view
+
+    return make_view(root, **options)
 
 
 @functools.cache

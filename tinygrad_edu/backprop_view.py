@@ -1,0 +1,452 @@
+"""Watch backprop happen: the graph of ``J`` one backward step at a time (``viz.backprop(J)``).
+
+    >>> view = viz.backprop(J)        # in Jupyter: the graph with a slider and ◀ ▶ buttons
+    >>> view.save("backprop.html")    # one self-contained file (inline SVG, a little script)
+    >>> view.frames("slides/")        # step_00.svg, step_00.png, ... one per step
+
+Step 0 is the start, ``dJ = 1`` at the root. Step k (1 … n) is the k-th equation of
+``explain(J)``, the order backward computes the gradients in (every line comes after the
+lines it uses): the tensor that receives its gradient is outlined in red, the op whose rule
+runs is lit and the edges its gradient flows back along carry its name. The caption is the
+equation ``explain`` derives from the engine's own rule (``dZ1 = dA1 * (1 - A1**2)``, with
+the course's form after a second ``=`` where they differ). A tensor used by several ops
+(fan-out) gets the sum of their parts: the caption lists each part, the op it comes from
+and the sum so far. Every gradient already computed stays in its box in green, with its
+values (small arrays) or its mean, norm, min and max: these are the equations evaluated
+with numpy, which equal ``.grad`` (so no ``backward()`` call is needed).
+
+The pictures are ``viz.to_dot`` drawings with ``viz.Marks``, so everything ``viz`` can draw
+works, ``collapse_layers=True`` included (a step inside a collapsed layer lights its box).
+``rankdir=None`` picks left-to-right when the widest picture fits ``NOTEBOOK_WIDTH`` pixels,
+else top-to-bottom. The same view gives the same DOT text and SVG bytes in every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import viz
+from .errors import TinygradEduError
+from .explain import Equation, explain
+from .tensor import Tensor
+
+__all__ = ["NOTEBOOK_WIDTH", "BackpropView", "Part", "Step", "backprop"]
+
+NOTEBOOK_WIDTH = 860  # px: a Jupyter column; wider left-to-right pictures are drawn top-down
+FRAME_FORMATS = ("svg", "png", "dot")
+_PX_PER_PT = 4 / 3
+_instances = itertools.count()  # one HTML id per view shown in a notebook
+
+
+@dataclass(frozen=True)
+class Part:
+    """One op's contribution to a gradient: ``made`` is the tensor that op made (its rule
+    ran), ``edges`` the (input, tensor made) edges the part flows back along (two for a
+    fused rule that skips a tensor's own rule), ``text`` the formula, ``value`` its value."""
+
+    made: Tensor
+    edges: tuple
+    text: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One backward step: ``equation`` (from ``explain``), its ``parts`` and the gradient
+    ``value`` (the equation evaluated with numpy: equals ``equation.target.grad``)."""
+
+    index: int
+    equation: Equation
+    parts: tuple
+    value: Any
+
+    @property
+    def target(self) -> Tensor:
+        return self.equation.target
+
+
+def backprop(root: Tensor, *, values: bool = True, collapse_layers: bool = False,
+             rankdir: str | None = None, legend: bool = True, notation: str = "course",
+             renderer: str | os.PathLike | None = None,
+             max_nodes: int = viz.DEFAULT_MAX_NODES) -> BackpropView:
+    """The step-by-step backward pass of ``root`` (a cost): see the module docstring.
+
+    ``values``: show the computed gradients' values / statistics (else only their names);
+    ``collapse_layers``, ``legend``, ``max_nodes``: as in ``viz.draw``; ``rankdir``: "LR",
+    "TB", ... or None (chosen by size); ``notation``: as in ``explain``; ``renderer``: the
+    Graphviz program (see ``viz.find_renderer``).
+    """
+    return BackpropView(root, values=values, collapse_layers=collapse_layers, rankdir=rankdir,
+                        legend=legend, notation=notation, renderer=renderer,
+                        max_nodes=max_nodes)
+
+
+class BackpropView:
+    """The frames of one backward pass; ``len(view)`` frames (the start, then one per step)."""
+
+    def __init__(self, root: Tensor, *, values: bool = True, collapse_layers: bool = False,
+                 rankdir: str | None = None, legend: bool = True, notation: str = "course",
+                 renderer: str | os.PathLike | None = None,
+                 max_nodes: int = viz.DEFAULT_MAX_NODES) -> None:
+        if rankdir is not None and rankdir not in viz.RANKDIRS:
+            raise ValueError(f"viz.backprop: rankdir must be None or one of "
+                             f"{', '.join(viz.RANKDIRS)}, not {rankdir!r}")
+        self.root = root
+        self.explanation = explain(root, notation)  # checks root (a scalar cost with a graph)
+        self.values = values
+        self.renderer = renderer
+        self._options = {"collapse_layers": collapse_layers, "legend": legend,
+                         "max_nodes": max_nodes}
+        self.steps = self._make_steps()
+        viz.to_dot(root, **self._options)  # refuses a graph viz cannot draw, before any work
+        self._rankdir = rankdir
+        self._svgs: dict = {}
+
+    # -- the steps -----------------------------------------------------------------------
+
+    def _make_steps(self) -> list[Step]:
+        gradients = self.explanation.evaluate()
+        made_by: dict = {}  # id of an op -> the tensor it made
+        stack, seen = [self.root], set()
+        while stack:
+            t = stack.pop()
+            if id(t) in seen or t._ctx is None:
+                continue
+            seen.add(id(t))
+            made_by[id(t._ctx)] = t
+            stack.extend(t._ctx.parents)
+        steps = []
+        for index, eq in enumerate(self.explanation, start=1):
+            parts = []
+            for ctx, part in eq.parts:
+                made = made_by[id(ctx)]
+                edges = _edges_between(eq.target, made)
+                with np.errstate(all="ignore"):
+                    value = part.evaluate(gradients)
+                parts.append(Part(made, edges, self.explanation.format(part), value))
+            steps.append(Step(index, eq, tuple(parts), gradients[eq]))
+        return steps
+
+    def __len__(self) -> int:
+        return len(self.steps) + 1
+
+    def __repr__(self) -> str:
+        names = ", ".join(step.equation.name for step in self.steps[:8])
+        more = ", ..." if len(self.steps) > 8 else ""
+        return (f"BackpropView of {self._name(self.root)}: {len(self.steps)} steps "
+                f"({names}{more})")
+
+    def __str__(self) -> str:
+        return "\n\n".join(self.caption(k) for k in range(len(self)))
+
+    def _name(self, t: Tensor) -> str:
+        return self.explanation.symbol(t).label
+
+    def caption(self, k: int) -> str:
+        """The text of frame ``k``: the step, the rule that runs and its equation."""
+        self._check_frame(k)
+        n = len(self.steps)
+        root = self._name(self.root)
+        if k == 0:
+            return (f"step 0 of {n}: backward starts at {root} with d{root} = 1\n"
+                    "(the forward pass made every box; the next steps fill in the gradients)")
+        step = self.steps[k - 1]
+        eq = step.equation
+        if len(step.parts) == 1:
+            lines = [f"step {k} of {n}: {self._rule_words(step.parts[0], step)} gives {eq.name}",
+                     eq.text]
+        else:
+            lines = [f"step {k} of {n}: {self._name(step.target)} is used by "
+                     f"{len(step.parts)} ops, so {eq.name} is the sum of their parts"]
+            total = None
+            for i, part in enumerate(step.parts, start=1):
+                total = part.value if total is None else total + part.value
+                lines.append(f"  part {i}, {self._rule_words(part, step)}: {part.text}"
+                             f"   (sum so far: {_summary(total)})")
+            lines.append(eq.text)
+        return "\n".join(lines)
+
+    def _rule_words(self, part: Part, step: Step) -> str:
+        ctx = part.made._ctx
+        op = viz._op_label(ctx.name, ctx.attributes())
+        if step.target in ctx.parents:
+            return f"the rule of {op} (making {self._name(part.made)})"
+        skipped = part.edges[0][1]  # a fused rule: past the op that made the tensor between
+        return (f"the fused rule of {op} (making {self._name(part.made)}, past "
+                f"{self._name(skipped)}'s own rule)")
+
+    def marks(self, k: int) -> viz.Marks:
+        """What frame ``k`` lights: the step's tensor, its ops and edges, the gradients so far."""
+        self._check_frame(k)
+        rows = {self.root: [f"d{self._name(self.root)} = 1"]}
+        for step in self.steps[:k]:
+            name = step.equation.name + (" (this step)" if step.index == k else "")
+            rows[step.target] = [name, *_value_lines(step.value)] if self.values else [name]
+        if k == 0:
+            return viz.Marks(current=(self.root,), rows=rows, caption=self.caption(0))
+        step = self.steps[k - 1]
+        many = len(step.parts) > 1
+        edges: dict = {}
+        for i, part in enumerate(step.parts, start=1):
+            for edge in part.edges:
+                edges[edge] = f"{step.equation.name} part {i}" if many else step.equation.name
+        return viz.Marks(current=(step.target,), ops=tuple(p.made for p in step.parts),
+                         edges=edges, rows=rows, caption=self.caption(k))
+
+    def _check_frame(self, k: int) -> None:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or \
+                not 0 <= k < len(self):
+            raise IndexError(f"viz.backprop: frame {k!r} does not exist; the frames are "
+                             f"0 (the start) to {len(self) - 1}")
+
+    # -- pictures ------------------------------------------------------------------------
+
+    @property
+    def rankdir(self) -> str:
+        """The layout: the one given, else "LR" when the last (widest) frame fits
+        ``NOTEBOOK_WIDTH`` pixels left to right, else "TB"."""
+        if self._rankdir is None:
+            program = viz.find_renderer(self.renderer)
+            self._rankdir = "LR"
+            if program is not None:
+                svg = viz._run_renderer(self._dot(len(self) - 1, "LR"), "svg", program)
+                if svg_width_px(svg.decode("utf-8")) > NOTEBOOK_WIDTH:
+                    self._rankdir = "TB"
+        return self._rankdir
+
+    def dot(self, k: int) -> str:
+        """The DOT text of frame ``k`` (the same bytes in every run)."""
+        return self._dot(k, self.rankdir)
+
+    def _dot(self, k: int, rankdir: str) -> str:
+        return viz.to_dot(self.root, rankdir=rankdir, marks=self.marks(k), **self._options)
+
+    def svg(self, k: int) -> str:
+        """Frame ``k`` as SVG text (needs a Graphviz renderer, see ``viz.find_renderer``)."""
+        self._check_frame(k)
+        if k not in self._svgs:
+            self._svgs[k] = self._render(k, "svg").decode("utf-8")
+        return self._svgs[k]
+
+    def _render(self, k: int, format: str) -> bytes:
+        program = viz.find_renderer(self.renderer)
+        if program is None:
+            raise viz.RendererNotFoundError(
+                f"viz.backprop: no Graphviz renderer found to draw the frames; {viz.RENDER_HINT}. "
+                "view.dot(k) gives each frame's DOT text without one.")
+        return viz._run_renderer(self.dot(k), format, program)
+
+    def frames(self, folder: str | os.PathLike, formats: tuple = ("svg", "png")) -> list[Path]:
+        """Write ``step_00.svg``, ``step_00.png``, ... (one file per frame and format) into
+        ``folder`` (created if missing) and return the paths. ``formats``: any of "svg",
+        "png" (both need a renderer; graphviz-pure and dot write both) and "dot"."""
+        if isinstance(formats, str):
+            formats = (formats,)
+        unknown = [f for f in formats if f not in FRAME_FORMATS]
+        if unknown or not formats:
+            raise ValueError(f"view.frames: formats must be some of {', '.join(FRAME_FORMATS)}, "
+                             f"not {formats!r}")
+        if any(f != "dot" for f in formats) and viz.find_renderer(self.renderer) is None:
+            self._render(0, "svg")  # raises RendererNotFoundError: nothing written
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        width = len(str(len(self) - 1))
+        written = []
+        for k in range(len(self)):
+            for format in formats:
+                path = folder / f"step_{k:0{max(width, 2)}d}.{format}"
+                if format == "dot":
+                    path.write_text(self.dot(k), encoding="utf-8")
+                elif format == "svg":
+                    path.write_text(self.svg(k), encoding="utf-8")
+                else:
+                    path.write_bytes(self._render(k, format))
+                written.append(path)
+        return written
+
+    # -- HTML ----------------------------------------------------------------------------
+
+    def html(self, *, standalone: bool = True) -> str:
+        """The view as HTML: every frame as inline SVG, buttons, a slider, zoom and a small
+        script; no external file or URL. ``standalone``: a whole page (``save``) that also
+        reads ``#step=k`` from its address, else a fragment (Jupyter)."""
+        frames = [self.svg(k) for k in range(len(self))]
+        digest = hashlib.sha1("".join(frames).encode("utf-8")).hexdigest()[:10]
+        uid = "tgbp" if standalone else f"tgbp{digest}_{next(_instances)}"
+        body = []
+        for k, svg in enumerate(frames):
+            title = html.escape(self.caption(k).splitlines()[0])
+            body.append(f'<div class="tgbp-frame" data-step="{k}" title="{title}"'
+                        f'{"" if k == 0 else " hidden"}>{_inline_svg(svg, f"s{k}-")}</div>')
+        last = len(self) - 1
+        fragment = _TEMPLATE.format(
+            uid=uid, last=last, standalone=int(standalone), frames="\n".join(body),
+            root=html.escape(self._name(self.root)), css=_CSS.replace("ROOT", f"#{uid}"),
+            script=_SCRIPT, width=NOTEBOOK_WIDTH)
+        if not standalone:
+            return fragment
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                f"<title>backprop of {html.escape(self._name(self.root))}, step by step</title>"
+                "</head><body style=\"font-family: Helvetica, Arial, sans-serif\">\n"
+                f"{fragment}\n</body></html>\n")
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the view as one self-contained HTML file (works offline); returns the path."""
+        path = Path(path)
+        text = self.html(standalone=True)  # render everything before touching the file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        try:
+            return self.html(standalone=False)
+        except (viz.RendererNotFoundError, viz.RenderError) as error:
+            return (f"<pre>{html.escape(str(self))}</pre><p>(no pictures: "
+                    f"{html.escape(str(error))})</p>")
+
+
+class _NoEdge(TinygradEduError, RuntimeError):
+    """A gradient part whose path in the graph could not be found (a bug, never expected)."""
+
+
+def _edges_between(target: Tensor, made: Tensor) -> tuple:
+    """The edges a part of ``target``'s gradient flows back along from the op that made
+    ``made``: ``(target, made)``, or for a fused rule ``(target, between), (between, made)``."""
+    parents = made._ctx.parents
+    if any(p is target for p in parents):
+        return ((target, made),)
+    for between in parents:
+        if between._ctx is not None and any(p is target for p in between._ctx.parents):
+            return ((target, between), (between, made))
+    raise _NoEdge(f"viz.backprop: no edge from {target!r} to the op that made {made!r}")
+
+
+def _value_lines(value: Any) -> list[str]:
+    return viz._array_lines(np.asarray(value))
+
+
+def _summary(value: Any) -> str:
+    return " ".join(_value_lines(value)) if np.size(value) <= 4 else _value_lines(value)[0]
+
+
+def svg_width_px(svg: str) -> float:
+    """The width of an SVG picture in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
+    match = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"', svg)
+    if match is None:
+        raise ValueError("svg_width_px: no width attribute on the <svg> element")
+    return float(match.group(1)) * (_PX_PER_PT if match.group(2) == "pt" else 1)
+
+
+def _inline_svg(svg: str, prefix: str) -> str:
+    """Graphviz's SVG file made an inline element: no XML prolog, comments or namespace
+    URLs (HTML knows <svg>), ids prefixed so that the frames' ids stay unique."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
+    svg = svg.replace("xlink:href", "href")
+    return re.sub(r'\sid="', f' id="{prefix}', svg)
+
+
+_CSS = """
+ROOT { font-family: Helvetica, Arial, sans-serif; }
+ROOT .tgbp-bar { display: flex; gap: 6px; align-items: center; flex-wrap: wrap;
+  margin: 4px 0; }
+ROOT .tgbp-bar button { font-size: 14px; padding: 2px 10px; cursor: pointer; }
+ROOT .tgbp-bar input[type=range] { flex: 1 1 200px; max-width: 420px; }
+ROOT .tgbp-where { font-size: 13px; color: #333; min-width: 7em; }
+ROOT .tgbp-frames { overflow: auto; max-height: 85vh; border: 1px solid #ddd; }
+ROOT .tgbp-frame svg { display: block; }
+ROOT .tgbp-help { font-size: 11px; color: #777; }
+"""
+
+_TEMPLATE = """<div id="{uid}" class="tgbp" data-step="0" data-last="{last}" \
+data-standalone="{standalone}" style="max-width: 100%">
+<style>{css}</style>
+<div class="tgbp-bar">
+<button type="button" class="tgbp-prev" title="previous step (←)">◀ previous</button>
+<input type="range" class="tgbp-slider" min="0" max="{last}" value="0" step="1" \
+aria-label="step">
+<button type="button" class="tgbp-next" title="next step (→)">next ▶</button>
+<span class="tgbp-where">step 0 of {last}</span>
+<button type="button" class="tgbp-zoom-out" title="zoom out">−</button>
+<button type="button" class="tgbp-zoom-fit" title="fit the width">fit</button>
+<button type="button" class="tgbp-zoom-in" title="zoom in">+</button>
+</div>
+<div class="tgbp-frames">
+{frames}
+</div>
+<div class="tgbp-help">backprop of {root}, one gradient per step: red = this step's tensor, \
+op and edges; green = gradients already computed. Keys ← → step, + − zoom.</div>
+<script>{script}</script>
+</div>"""
+
+_SCRIPT = """
+(function () {
+  var me = document.currentScript;
+  var root = me ? me.parentElement : null;
+  if (!root || !root.classList.contains("tgbp")) { return; }
+  var frames = root.querySelectorAll(".tgbp-frame");
+  var slider = root.querySelector(".tgbp-slider");
+  var where = root.querySelector(".tgbp-where");
+  var box = root.querySelector(".tgbp-frames");
+  var last = frames.length - 1, step = 0, zoom = 1;
+  function size() {
+    frames.forEach(function (f) {
+      var svg = f.querySelector("svg"), vb = svg.viewBox.baseVal;
+      svg.style.width = (vb.width * 4 / 3 * zoom) + "px";
+      svg.style.height = (vb.height * 4 / 3 * zoom) + "px";
+    });
+  }
+  function show(k) {
+    step = Math.max(0, Math.min(last, k));
+    frames.forEach(function (f, i) { f.hidden = i !== step; });
+    slider.value = step;
+    root.setAttribute("data-step", String(step));
+    where.textContent = "step " + step + " of " + last;
+  }
+  function fit() {
+    var widest = 0;
+    frames.forEach(function (f) {
+      widest = Math.max(widest, f.querySelector("svg").viewBox.baseVal.width * 4 / 3);
+    });
+    var room = box.clientWidth - 4;
+    zoom = (room > 0 && widest > room) ? room / widest : 1;
+    size();
+  }
+  root.querySelector(".tgbp-prev").addEventListener("click", function () { show(step - 1); });
+  root.querySelector(".tgbp-next").addEventListener("click", function () { show(step + 1); });
+  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  root.querySelector(".tgbp-zoom-in").addEventListener("click", function () {
+    zoom *= 1.25; size(); });
+  root.querySelector(".tgbp-zoom-out").addEventListener("click", function () {
+    zoom /= 1.25; size(); });
+  root.querySelector(".tgbp-zoom-fit").addEventListener("click", fit);
+  root.tabIndex = 0;
+  root.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight") { show(step + 1); e.preventDefault(); }
+    if (e.key === "ArrowLeft") { show(step - 1); e.preventDefault(); }
+    if (e.key === "+" || e.key === "=") { zoom *= 1.25; size(); }
+    if (e.key === "-") { zoom /= 1.25; size(); }
+  });
+  size();
+  if (root.getAttribute("data-standalone") === "1") {
+    document.addEventListener("keydown", function (e) {
+      if (e.target === document.body) { root.dispatchEvent(new KeyboardEvent("keydown", e)); }
+    });
+    var hash = new URLSearchParams(window.location.hash.slice(1));
+    if (hash.has("step")) { show(parseInt(hash.get("step"), 10) || 0); }
+    if (hash.get("click") === "next") { root.querySelector(".tgbp-next").click(); }
+    if (hash.get("click") === "previous") { root.querySelector(".tgbp-prev").click(); }
+  }
+})();
+"""
