@@ -17,7 +17,7 @@ with numpy, which equal ``.grad`` (so no ``backward()`` call is needed).
 
 The pictures are ``viz.to_dot`` drawings with ``viz.Marks``, so everything ``viz`` can draw
 works, ``collapse_layers=True`` included (a step inside a collapsed layer lights its box).
-``rankdir=None`` picks left-to-right when the widest picture fits ``NOTEBOOK_WIDTH`` pixels,
+``rankdir=None`` picks left-to-right when the widest picture fits ``viz.NOTEBOOK_WIDTH`` pixels,
 else top-to-bottom. The same view gives the same DOT text and SVG bytes in every run.
 """
 
@@ -39,11 +39,9 @@ from .errors import TinygradEduError
 from .explain import Equation, explain
 from .tensor import Tensor
 
-__all__ = ["NOTEBOOK_WIDTH", "BackpropView", "Part", "Step", "backprop"]
+__all__ = ["BackpropView", "Part", "Step", "backprop"]
 
-NOTEBOOK_WIDTH = 860  # px: a Jupyter column; wider left-to-right pictures are drawn top-down
 FRAME_FORMATS = ("svg", "png", "dot")
-_PX_PER_PT = 4 / 3
 _instances = itertools.count()  # one HTML id per view shown in a notebook
 
 
@@ -213,13 +211,13 @@ class BackpropView:
     @property
     def rankdir(self) -> str:
         """The layout: the one given, else "LR" when the last (widest) frame fits
-        ``NOTEBOOK_WIDTH`` pixels left to right, else "TB"."""
+        ``viz.NOTEBOOK_WIDTH`` pixels left to right, else "TB"."""
         if self._rankdir is None:
             program = viz.find_renderer(self.renderer)
             self._rankdir = "LR"
             if program is not None:
                 svg = viz._run_renderer(self._dot(len(self) - 1, "LR"), "svg", program)
-                if svg_width_px(svg.decode("utf-8")) > NOTEBOOK_WIDTH:
+                if viz.svg_width_px(svg.decode("utf-8")) > viz.NOTEBOOK_WIDTH:
                     self._rankdir = "TB"
         return self._rankdir
 
@@ -291,7 +289,7 @@ class BackpropView:
         fragment = _TEMPLATE.format(
             uid=uid, last=last, standalone=int(standalone), frames="\n".join(body),
             root=html.escape(self._name(self.root)), css=_CSS.replace("ROOT", f"#{uid}"),
-            script=_SCRIPT, width=NOTEBOOK_WIDTH)
+            script=_SCRIPT)
         if not standalone:
             return fragment
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -337,14 +335,6 @@ def _value_lines(value: Any) -> list[str]:
 
 def _summary(value: Any) -> str:
     return " ".join(_value_lines(value)) if np.size(value) <= 4 else _value_lines(value)[0]
-
-
-def svg_width_px(svg: str) -> float:
-    """The width of an SVG picture in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
-    match = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"', svg)
-    if match is None:
-        raise ValueError("svg_width_px: no width attribute on the <svg> element")
-    return float(match.group(1)) * (_PX_PER_PT if match.group(2) == "pt" else 1)
 
 
 def _inline_svg(svg: str, prefix: str) -> str:
@@ -413,6 +403,16 @@ _SCRIPT = """
     slider.value = step;
     root.setAttribute("data-step", String(step));
     where.textContent = "step " + step + " of " + last;
+    var lit = frames[step].querySelector("[id^='s" + step + "-current']");
+    if (lit) {  // keep this step's box in view, scrolling only the pictures' box
+      var b = box.getBoundingClientRect(), r = lit.getBoundingClientRect();
+      if (r.top < b.top || r.bottom > b.bottom) {
+        box.scrollTop += r.top - b.top - (b.height - r.height) / 2;
+      }
+      if (r.left < b.left || r.right > b.right) {
+        box.scrollLeft += r.left - b.left - (b.width - r.width) / 2;
+      }
+    }
   }
   function fit() {
     var widest = 0;

@@ -51,6 +51,7 @@ import numpy as np
 from . import functions as _fn
 from .autograd import Shortcut, topological_order
 from .errors import BackwardError, describe
+from .notebook import equations_latex
 from .tensor import Tensor
 
 __all__ = ["Equation", "Explanation", "Sym", "explain"]
@@ -886,6 +887,13 @@ class Explanation:
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_latex_(self) -> str:
+        """The equations as LaTeX (Jupyter, MathJax): ``dZ^{[1]} = dA^{[1]} * ...``."""
+        notes = dict.fromkeys(note for eq in self.equations for note in eq.notes)
+        return equations_latex([(eq.name, eq.rule_text, eq.course_text)
+                                for eq in self.equations],
+                               [f"where {d}" for d in self.definitions] + list(notes))
 
     def _repr_html_(self) -> str:
         rows = []

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BackwardError, DtypeError, NameLookupError, ShapeError, describe
+from .notebook import tensor_html
 
 _FLOAT_KINDS = ("float32", "float64")
 
@@ -165,6 +166,10 @@ class Tensor:
             parts.append(f"grad=<{self.grad.shape} array>")
         values = _short(self.data, "Tensor(") if self.data.size <= 12 else _summary(self.data)
         return f"Tensor({values}, {', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: name, shape, dtype, op and grad state at a glance, then the values."""
+        return tensor_html(self)
 
     # -- autodiff --------------------------------------------------------------------------
 

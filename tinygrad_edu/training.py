@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -110,7 +111,8 @@ def fit(
     X_t, Y_t = _as_tensor(X_values), _as_tensor(Y_values)
     X_t.name, Y_t.name = "X", "Y"  # fit's own wrappers: the graph reads like the notes
     rng = random_state(seed) if not full_batch else None
-    steps = _progress(range(iterations), progress)
+    range_of_steps = range(iterations)
+    steps, say = _progress(range_of_steps, progress)
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for i in steps:
@@ -134,9 +136,11 @@ def fit(
                     cost += batch_cost * X_batch.shape[1] / m
             costs.append(cost)
             if print_every and i % print_every == 0:
-                print(f"Cost after iteration {i}: {cost:.6f}")
+                say(f"Cost after iteration {i}: {cost:.6f}")  # through the bar, if one
             if callback is not None and callback(i, cost, model) is True:
                 break
+    if steps is not range_of_steps:  # the bar ends where training did (a callback's stop)
+        steps.close()
     if len(costs) > 1 and costs[-1] - costs[0] > max(0.1 * abs(costs[0]), 1e-8):
         warnings.warn(
             f"fit: the cost went up, from {costs[0]:.6g} at iteration 0 to {costs[-1]:.6g} at "
@@ -250,11 +254,16 @@ def _named_parameters(model: Any, optimizer: Optimizer) -> list:
     return [(p.name or f"parameter {k}", p) for k, p in enumerate(params)]
 
 
-def _progress(steps: range, progress: bool) -> Any:
+def _progress(steps: range, progress: bool) -> tuple[Any, Callable[[str], None]]:
+    """The iterations (with a bar when ``progress``) and the function that prints a line.
+
+    The bar is tqdm's text bar on stdout, the same in a terminal and in Jupyter (tqdm.auto's
+    widget needs ipywidgets and otherwise warns "IProgress not found"); the cost lines go
+    through ``tqdm.write`` so that they print above the bar instead of breaking it up."""
     if not progress:
-        return steps
+        return steps, print
     try:
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm
     except ImportError:  # tqdm is optional: train without the bar, and say how to get it
         warnings.warn(
             "fit(progress=True) shows a bar with tqdm, which is not installed: "
@@ -263,8 +272,9 @@ def _progress(steps: range, progress: bool) -> Any:
             UserWarning,
             stacklevel=3,
         )
-        return steps
-    return tqdm(steps, desc="training")
+        return steps, print
+    bar = tqdm(steps, desc="training", file=sys.stdout, ncols=80, ascii=" =")
+    return bar, lambda line: bar.write(line, file=sys.stdout)
 
 
 def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5) -> np.ndarray:

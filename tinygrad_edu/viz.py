@@ -66,6 +66,8 @@ RENDERER_ENV = "TINYGRAD_EDU_DOT"
 DEFAULT_MAX_NODES = 500
 SMALL_ARRAY = 12  # arrays with at most this many values are shown in full, larger ones summarised
 RANKDIRS = ("LR", "TB", "RL", "BT")
+NOTEBOOK_WIDTH = 860  # px: a Jupyter column; wider left-to-right pictures are shown top-down
+_PX_PER_PT = 4 / 3
 
 # role -> (fill colour, legend text)
 ROLES = {
@@ -534,7 +536,7 @@ def draw(
     *,
     show_data: bool = False,
     show_grad: bool = False,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     equations: bool = False,
     cluster_layers: bool = True,
     collapse_layers: bool = False,
@@ -546,7 +548,9 @@ def draw(
 
     ``show_data`` / ``show_grad``: the values / the gradients in each box (call
     ``J.backward()`` first for the gradients); arrays of more than 12 values are summarised.
-    ``rankdir``: "LR" (left to right, like the course's pictures), "TB", "RL" or "BT".
+    ``rankdir``: "LR" (left to right, like the course's pictures), "TB", "RL" or "BT"; the
+    default None is "LR", except that a notebook shows a picture wider than
+    ``NOTEBOOK_WIDTH`` pixels top to bottom (so its labels keep their size in the column).
     ``equations``: each tensor's backward equation under its box (``tinygrad_edu.explain``).
     ``cluster_layers``: frame W1, b1, Z1, A1 as "layer 1", ...; ``collapse_layers``: draw one
     box per layer instead. ``max_nodes``: refuse bigger graphs (GraphTooLargeError).
@@ -556,12 +560,15 @@ def draw(
     or, when no renderer is installed, as DOT text with a line saying how to install one.
     Needs the ``graphviz`` Python package (``pip install "tinygrad_edu[render]"``).
     """
-    source = to_dot(root, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
-                    equations=equations, cluster_layers=cluster_layers,
-                    collapse_layers=collapse_layers, max_nodes=max_nodes, legend=legend)
+    options = {"show_data": show_data, "show_grad": show_grad, "equations": equations,
+               "cluster_layers": cluster_layers, "collapse_layers": collapse_layers,
+               "max_nodes": max_nodes, "legend": legend}
+    source = to_dot(root, rankdir=rankdir or "LR", **options)
     graph = _digraph_class()(name="computation_graph")
     graph.body.extend(source.splitlines(keepends=True)[1:-1])  # Digraph adds the braces
     graph.renderer = renderer
+    if rankdir is None:  # the notebook's choice: top to bottom when too wide
+        graph.top_down = functools.partial(to_dot, root, rankdir="TB", **options)
     return graph
 
 
@@ -591,6 +598,7 @@ def _digraph_class() -> type:
         ``graphviz-pure``) and, in a notebook, falls back to its DOT text and an install hint."""
 
         renderer: Any = None
+        top_down: Any = None  # the DOT text drawn top to bottom, for a notebook's column
 
         def pipe(self, format: str | None = None, *args: Any, encoding: str | None = None,
                  **kwargs: Any) -> Any:
@@ -600,7 +608,11 @@ def _digraph_class() -> type:
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                               **_: Any) -> dict:
             try:
-                return {"image/svg+xml": self.pipe("svg", encoding="utf-8")}
+                svg = self.pipe("svg", encoding="utf-8")
+                if self.top_down is not None and svg_width_px(svg) > NOTEBOOK_WIDTH:
+                    program = find_renderer(self.renderer)
+                    svg = _run_renderer(self.top_down(), "svg", program).decode("utf-8")
+                return {"image/svg+xml": svg}
             except (RendererNotFoundError, RenderError, OSError) as error:
                 note = f"(the graph as DOT text: {error})"
                 return {
@@ -615,6 +627,15 @@ def _digraph_class() -> type:
 # ---------------------------------------------------------------------------------------------
 # rendering
 # ---------------------------------------------------------------------------------------------
+
+
+def svg_width_px(svg: str) -> float:
+    """The width of an SVG picture in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
+    match = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"', svg)
+    if match is None:
+        raise ValueError("svg_width_px: the <svg> element has no width attribute")
+    return float(match.group(1)) * (_PX_PER_PT if match.group(2) == "pt" else 1)
+
 
 
 def _script_dirs() -> list[Path]:
