@@ -163,8 +163,11 @@ class BackpropView:
             lines = [f"step {k} of {n}: {self._rule_words(step.parts[0], step)} gives {eq.name}",
                      eq.text]
         else:
-            lines = [f"step {k} of {n}: {self._name(step.target)} is used by "
-                     f"{len(step.parts)} ops, so {eq.name} is the sum of their parts"]
+            ops = len({id(part.made) for part in step.parts})
+            uses = f"by {ops} ops" if ops == len(step.parts) else \
+                f"{len(step.parts)} times (by {ops} ops)"
+            lines = [f"step {k} of {n}: {self._name(step.target)} is used {uses}, so "
+                     f"{eq.name} is the sum of their parts"]
             total = None
             for i, part in enumerate(step.parts, start=1):
                 total = part.value if total is None else total + part.value
@@ -193,10 +196,11 @@ class BackpropView:
             return viz.Marks(current=(self.root,), rows=rows, caption=self.caption(0))
         step = self.steps[k - 1]
         many = len(step.parts) > 1
-        edges: dict = {}
+        edges: dict = {}  # (input, tensor made) -> the labels of its edges, in argument order
         for i, part in enumerate(step.parts, start=1):
             for edge in part.edges:
-                edges[edge] = f"{step.equation.name} part {i}" if many else step.equation.name
+                label = f"{step.equation.name} part {i}" if many else step.equation.name
+                edges[edge] = (*edges.get(edge, ()), label)
         return viz.Marks(current=(step.target,), ops=tuple(p.made for p in step.parts),
                          edges=edges, rows=rows, caption=self.caption(k))
 

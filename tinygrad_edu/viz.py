@@ -106,7 +106,8 @@ class Marks:
     ``current``: tensors whose box is outlined (the gradient this step computes);
     ``ops``: tensors whose op ellipse is lit (the rules that run); ``edges``:
     ``(input tensor, tensor its op made) -> label`` for the lit edges (the gradient flowing
-    back along them); ``rows``: ``tensor -> lines`` shown in its box in green (a gradient
+    back along them), or a tuple of labels, one per edge of that pair (``A * A`` has two);
+    ``rows``: ``tensor -> lines`` shown in its box in green (a gradient
     already computed: its name, then its values or statistics; a collapsed layer shows the
     first lines); ``caption``: a line above the picture.
     """
@@ -429,11 +430,15 @@ def to_dot(
         lines.append(f"\tf{i} [label={_quote(_op_label(ctx.name, ctx.attributes()))} "
                      f'shape=ellipse style=filled fillcolor="{fill}" height=0.3 '
                      f"margin=0.04 tooltip={_quote(ctx.name)}{ring}]\n")
+        arguments_seen: list = []
         for p in ctx.parents:  # one edge per argument: a + a has two
             broadcast = (ctx.name in _ELEMENTWISE_BINARY and p.shape != t.shape
                          and not (p._ctx is None and not p.name and p.data.size == 1))
             texts = [f" {_shape(p.shape)} → {_shape(t.shape)} "] if broadcast else []
             mark = marks.edges.get((p, t))
+            if isinstance(mark, tuple):  # one label per argument: a * a has two edges
+                mark = mark[min(arguments_seen.count(p), len(mark) - 1)]
+            arguments_seen.append(p)
             if mark is not None:
                 texts.append(f" {mark} ")
             attrs = [f"label={_quote(chr(10).join(texts))}"] if texts else []
@@ -446,8 +451,13 @@ def to_dot(
     for l in sorted(collapsed):
         members = [t for t in order if layer.get(t) == l]
         marked = [marks.rows[t][0] for t in members if marks.rows.get(t)]
-        outline = (f' color="{MARK_COLOUR}" penwidth=3 id="current_layer{l}"'
-                   if current.intersection(members) or lit_ops.intersection(members) else "")
+        outline = ""
+        if current.intersection(members):  # the step's tensor is in this layer
+            outline = (f' shape=box style=rounded margin=0.03 color="{MARK_COLOUR}" penwidth=3 '
+                       f'id="current_layer{l}"')
+        elif lit_ops.intersection(members):  # only the rule that runs is
+            outline = (f' shape=box style="rounded,dashed" margin=0.03 color="{MARK_COLOUR}" '
+                       f'penwidth=2 id="rule_layer{l}"')
         node_lines[None].append(f"\tlayer{l} [label={_layer_box(l, members, root, marked)}"
                                 f"{outline}]\n")
         sources: dict = {}  # edges into the box from outside it, one per source
@@ -455,8 +465,9 @@ def to_dot(
             for p in t._ctx.parents if t._ctx is not None else ():
                 if layer.get(p) != l:
                     texts = sources.setdefault(node_of(p), [])
-                    if (p, t) in marks.edges:
-                        texts.append(marks.edges[(p, t)])
+                    mark = marks.edges.get((p, t))
+                    if mark is not None:
+                        texts.extend(mark if isinstance(mark, tuple) else [mark])
         for source, texts in sources.items():
             attrs = [f"label={_quote(' ' + ', '.join(texts) + ' ')}",
                      f'color="{MARK_COLOUR}" fontcolor="{MARK_COLOUR}" penwidth=2.5'] \
