@@ -338,7 +338,13 @@ def _value_lines(value: Any) -> list[str]:
 
 
 def _summary(value: Any) -> str:
-    return " ".join(_value_lines(value)) if np.size(value) <= 4 else _value_lines(value)[0]
+    """A running sum on one caption line: its values (up to 4), else its mean and norm."""
+    value = np.asarray(value)
+    if value.size <= 4:
+        return " ".join(_value_lines(value))
+    with np.errstate(all="ignore"):
+        numbers = value.astype(np.float64)
+        return f"mean {numbers.mean():.4g}, norm {np.linalg.norm(numbers.ravel()):.4g}"
 
 
 def _inline_svg(svg: str, prefix: str) -> str:

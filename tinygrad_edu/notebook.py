@@ -82,12 +82,12 @@ _POWER = re.compile(r"(\b[\w.]+|\))\*\*(\d+)")  # A1**2 -> {A1}^{2}
 def _latex(text: str) -> str:
     """One side of an equation as printed by explain, in LaTeX (text-level: the operators
     and names explain writes)."""
-    text = text.replace("\\", r"\backslash ")
-    text = re.sub(r"([{}$%&#_])", r"\\\1", text)
-    text = re.sub(r"\bnp\.(\w+)", r"\\operatorname{np.\1}", text)
+    text = text.replace("\\", r"\backslash ").replace("{", r"\{").replace("}", r"\}")
     text = _POWER.sub(lambda m: "{" + m.group(1) + "}^{" + m.group(2) + "}", text)
     text = text.replace("ᵀ", "^{T}")
     text = _LAYER_NAME.sub(lambda m: f"{m.group(1)}{m.group(2)}^{{[{m.group(3)}]}}", text)
+    text = re.sub(r"([$%&#_])", r"\\\1", text)  # after the names: l2_penalty is no layer
+    text = re.sub(r"\bnp\.(\w+)", r"\\operatorname{np.\1}", text)
     text = re.sub(r"\^\{\[(\d+)\]\}\^\{T\}", r"^{[\1]T}", text)  # W^{[2]T}, the course's
     text = (text.replace(" @ ", r" \, ").replace("σ", r"\sigma ")
             .replace("λ", r"\lambda ").replace("Σ", r"\sum ").replace("¹", "^{1}")
