@@ -111,11 +111,11 @@ def fit(
     X_t, Y_t = _as_tensor(X_values), _as_tensor(Y_values)
     X_t.name, Y_t.name = "X", "Y"  # fit's own wrappers: the graph reads like the notes
     rng = random_state(seed) if not full_batch else None
-    range_of_steps = range(iterations)
-    steps, say = _progress(range_of_steps, progress)
+    bar = _progress(iterations, progress)  # None without progress=True (or without tqdm)
+    say = print if bar is None else lambda line: bar.write(line, file=sys.stdout)
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for i in steps:
+        for i in range(iterations):
             if full_batch:
                 J = loss_fn(model(X_t), Y_t)
                 cost = J.item()
@@ -135,12 +135,14 @@ def fit(
                     optimizer.step()
                     cost += batch_cost * X_batch.shape[1] / m
             costs.append(cost)
+            if bar is not None:
+                bar.update(1)
             if print_every and i % print_every == 0:
                 say(f"Cost after iteration {i}: {cost:.6f}")  # through the bar, if one
             if callback is not None and callback(i, cost, model) is True:
                 break
-    if steps is not range_of_steps:  # the bar ends where training did (a callback's stop)
-        steps.close()
+    if bar is not None:  # the bar ends where training did (a callback's stop included)
+        bar.close()
     if len(costs) > 1 and costs[-1] - costs[0] > max(0.1 * abs(costs[0]), 1e-8):
         warnings.warn(
             f"fit: the cost went up, from {costs[0]:.6g} at iteration 0 to {costs[-1]:.6g} at "
@@ -254,14 +256,14 @@ def _named_parameters(model: Any, optimizer: Optimizer) -> list:
     return [(p.name or f"parameter {k}", p) for k, p in enumerate(params)]
 
 
-def _progress(steps: range, progress: bool) -> tuple[Any, Callable[[str], None]]:
-    """The iterations (with a bar when ``progress``) and the function that prints a line.
+def _progress(iterations: int, progress: bool) -> Any:
+    """A progress bar of ``iterations`` steps when ``progress``, else None.
 
     The bar is tqdm's text bar on stdout, the same in a terminal and in Jupyter (tqdm.auto's
-    widget needs ipywidgets and otherwise warns "IProgress not found"); the cost lines go
-    through ``tqdm.write`` so that they print above the bar instead of breaking it up."""
+    widget needs ipywidgets and otherwise warns "IProgress not found"); fit prints the cost
+    lines through ``bar.write`` so that they go above the bar instead of breaking it up."""
     if not progress:
-        return steps, print
+        return None
     try:
         from tqdm.std import tqdm
     except ImportError:  # tqdm is optional: train without the bar, and say how to get it
@@ -272,9 +274,8 @@ def _progress(steps: range, progress: bool) -> tuple[Any, Callable[[str], None]]
             UserWarning,
             stacklevel=3,
         )
-        return steps, print
-    bar = tqdm(steps, desc="training", file=sys.stdout, ncols=80, ascii=" =")
-    return bar, lambda line: bar.write(line, file=sys.stdout)
+        return None
+    return tqdm(total=iterations, desc="training", file=sys.stdout, ncols=80, ascii=" =")
 
 
 def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5) -> np.ndarray:
