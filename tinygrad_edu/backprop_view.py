@@ -23,6 +23,7 @@ else top-to-bottom. The same view gives the same DOT text and SVG bytes in every
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import itertools
@@ -108,6 +109,7 @@ class BackpropView:
         viz.to_dot(root, **self._options)  # refuses a graph viz cannot draw, before any work
         self._rankdir = rankdir
         self._svgs: dict = {}
+        self._pictures: dict = {}
 
     # -- the steps -----------------------------------------------------------------------
 
@@ -229,8 +231,11 @@ class BackpropView:
         """The DOT text of frame ``k`` (the same bytes in every run)."""
         return self._dot(k, self.rankdir)
 
-    def _dot(self, k: int, rankdir: str) -> str:
-        return viz.to_dot(self.root, rankdir=rankdir, marks=self.marks(k), **self._options)
+    def _dot(self, k: int, rankdir: str, caption: bool = True) -> str:
+        marks = self.marks(k)
+        if not caption:  # the HTML shows the caption above the picture, as text
+            marks = dataclasses.replace(marks, caption="")
+        return viz.to_dot(self.root, rankdir=rankdir, marks=marks, **self._options)
 
     def svg(self, k: int) -> str:
         """Frame ``k`` as SVG text (needs a Graphviz renderer, see ``viz.find_renderer``)."""
@@ -239,13 +244,20 @@ class BackpropView:
             self._svgs[k] = self._render(k, "svg").decode("utf-8")
         return self._svgs[k]
 
-    def _render(self, k: int, format: str) -> bytes:
+    def _render(self, k: int, format: str, caption: bool = True) -> bytes:
         program = viz.find_renderer(self.renderer)
         if program is None:
             raise viz.RendererNotFoundError(
                 f"viz.backprop: no Graphviz renderer found to draw the frames; {viz.RENDER_HINT}. "
                 "view.dot(k) gives each frame's DOT text without one.")
-        return viz._run_renderer(self.dot(k), format, program)
+        return viz._run_renderer(self._dot(k, self.rankdir, caption), format, program)
+
+    def _picture(self, k: int) -> str:
+        """Frame ``k`` as SVG without its caption (the HTML writes it above, where scrolling
+        the picture does not hide it)."""
+        if k not in self._pictures:
+            self._pictures[k] = self._render(k, "svg", caption=False).decode("utf-8")
+        return self._pictures[k]
 
     def frames(self, folder: str | os.PathLike, formats: tuple = ("svg", "png")) -> list[Path]:
         """Write ``step_00.svg``, ``step_00.png``, ... (one file per frame and format) into
@@ -281,14 +293,17 @@ class BackpropView:
         """The view as HTML: every frame as inline SVG, buttons, a slider, zoom and a small
         script; no external file or URL. ``standalone``: a whole page (``save``) that also
         reads ``#step=k`` from its address, else a fragment (Jupyter)."""
-        frames = [self.svg(k) for k in range(len(self))]
+        frames = [self._picture(k) for k in range(len(self))]
         digest = hashlib.sha1("".join(frames).encode("utf-8")).hexdigest()[:10]
         uid = "tgbp" if standalone else f"tgbp{digest}_{next(_instances)}"
         body = []
         for k, svg in enumerate(frames):
-            title = html.escape(self.caption(k).splitlines()[0])
+            caption = self.caption(k)
+            title = html.escape(caption.splitlines()[0])
             body.append(f'<div class="tgbp-frame" data-step="{k}" title="{title}"'
-                        f'{"" if k == 0 else " hidden"}>{_inline_svg(svg, f"s{k}-")}</div>')
+                        f'{"" if k == 0 else " hidden"}>'
+                        f'<pre class="tgbp-caption">{html.escape(caption)}</pre>'
+                        f'<div class="tgbp-picture">{_inline_svg(svg, f"s{k}-")}</div></div>')
         last = len(self) - 1
         fragment = _TEMPLATE.format(
             uid=uid, last=last, standalone=int(standalone), frames="\n".join(body),
@@ -364,8 +379,10 @@ ROOT .tgbp-bar { display: flex; gap: 6px; align-items: center; flex-wrap: wrap;
 ROOT .tgbp-bar button { font-size: 14px; padding: 2px 10px; cursor: pointer; }
 ROOT .tgbp-bar input[type=range] { flex: 1 1 200px; max-width: 420px; }
 ROOT .tgbp-where { font-size: 13px; color: #333; min-width: 7em; }
-ROOT .tgbp-frames { overflow: auto; max-height: 85vh; border: 1px solid #ddd; }
-ROOT .tgbp-frame svg { display: block; }
+ROOT .tgbp-caption { color: #d62728; font: 14px/1.35 Helvetica, Arial, sans-serif;
+  white-space: pre-wrap; margin: 4px 0 6px 0; }
+ROOT .tgbp-picture { overflow: auto; max-height: 75vh; border: 1px solid #ddd; }
+ROOT .tgbp-picture svg { display: block; }
 ROOT .tgbp-help { font-size: 11px; color: #777; }
 """
 
@@ -398,7 +415,6 @@ _SCRIPT = """
   var frames = root.querySelectorAll(".tgbp-frame");
   var slider = root.querySelector(".tgbp-slider");
   var where = root.querySelector(".tgbp-where");
-  var box = root.querySelector(".tgbp-frames");
   var last = frames.length - 1, step = 0, zoom = 1;
   function size() {
     frames.forEach(function (f) {
@@ -413,6 +429,7 @@ _SCRIPT = """
     slider.value = step;
     root.setAttribute("data-step", String(step));
     where.textContent = "step " + step + " of " + last;
+    var box = frames[step].querySelector(".tgbp-picture");
     var lit = frames[step].querySelector("[id^='s" + step + "-current']");
     if (lit) {  // keep this step's box in view, scrolling only the pictures' box
       var b = box.getBoundingClientRect(), r = lit.getBoundingClientRect();
@@ -429,7 +446,7 @@ _SCRIPT = """
     frames.forEach(function (f) {
       widest = Math.max(widest, f.querySelector("svg").viewBox.baseVal.width * 4 / 3);
     });
-    var room = box.clientWidth - 4;
+    var room = frames[step].querySelector(".tgbp-picture").clientWidth - 4;
     zoom = (room > 0 && widest > room) ? room / widest : 1;
     size();
   }
