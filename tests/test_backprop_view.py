@@ -74,8 +74,9 @@ def test_flower_steps_are_explains_equations_in_order_and_equal_the_gradients():
     assert [s.equation.name for s in view.steps][:2] == ["dA2", "dZ2"]
     assert len(view) == len(equations) + 1  # the start, then one frame per equation
     J.backward()
-    for step in view.steps:  # the numbers in the boxes are the engine's gradients
-        np.testing.assert_allclose(step.value, step.target.grad, rtol=1e-12, atol=1e-300)
+    for step in view.steps:  # the numbers in the boxes are the engine's gradients (explain's
+        # tidied trees, e.g. x * x -> x**2, may round differently in the last bits)
+        np.testing.assert_allclose(step.value, step.target.grad, rtol=1e-9, atol=1e-15)
     tanh_step = next(s for s in view.steps if s.equation.name == "dZ1")
     caption = view.caption(tanh_step.index)
     assert "the rule of tanh (making A1) gives dZ1" in caption
@@ -313,5 +314,21 @@ def test_the_readme_frame_is_what_the_script_draws_today(tmp_path):
 
     committed = texts(ROOT / "examples" / "backprop_step.svg")
     assert "dZ1 = dA1 * (1 - A1**2)" in committed
-    assert committed == texts(fresh), (
+    assert [words(t) for t in committed] == [words(t) for t in texts(fresh)], (
         "examples/backprop_step.svg is out of date: run python examples/make_backprop_frame.py")
+    # the gradients' statistics are printed with 4 digits; the last one may round the other
+    # way where another BLAS kernel computed the forward pass in another order
+    np.testing.assert_allclose([n for t in committed for n in numbers(t)],
+                               [n for t in texts(fresh) for n in numbers(t)], rtol=2e-3)
+
+
+NUMBER = re.compile(r"[-+]?\d+\.\d+(?:e[-+]?\d+)?")
+
+
+def words(text: str) -> str:
+    """A text with its decimal numbers replaced by #: what must match exactly."""
+    return NUMBER.sub("#", text)
+
+
+def numbers(text: str) -> list[float]:
+    return [float(n) for n in NUMBER.findall(text)]
