@@ -5,30 +5,31 @@
     >>> view.frames("slides/")        # step_00.svg, step_00.png, ... one per step
 
 Step 0 is the start, ``dJ = 1`` at the root. Step k (1 … n) is the k-th equation of
-``explain(J)``, the order backward computes the gradients in (every line comes after the
-lines it uses): the tensor that receives its gradient is outlined in red, the op whose rule
-runs is lit and the edges its gradient flows back along carry its name. The caption is the
-equation ``explain`` derives from the engine's own rule (``dZ1 = dA1 * (1 - A1**2)``, with
-the course's form after a second ``=`` where they differ). A tensor used by several ops
-(fan-out) gets the sum of their parts: the caption lists each part, the op it comes from
-and the sum so far. Every gradient already computed stays in its box in green, with its
-values (small arrays) or its mean, norm, min and max: these are the equations evaluated
-with numpy, which equal ``.grad`` (so no ``backward()`` call is needed).
+``explain(J)``, in its order: backward's reverse topological order, read branch by branch
+(every gradient comes after the ones it uses; the engine may interleave independent branches
+differently, with the same results). In each frame the tensor that receives its gradient is
+outlined in red, the op whose rule runs is lit and the edges its gradient flows back along
+carry its name. The caption is the equation ``explain`` derives from the engine's own rule
+(``dZ1 = dA1 * (1 - A1**2)``, with the course's form after a second ``=`` where they
+differ). A tensor used by several ops (fan-out) gets the sum of their parts: the caption
+lists each part, the op it comes from and the sum so far. Every gradient already computed
+stays in its box in green, with its values (small arrays) or its mean, norm, min and max:
+these are the equations evaluated with numpy, which equal ``.grad`` (so no ``backward()``
+call is needed).
 
 The pictures are ``viz.to_dot`` drawings with ``viz.Marks``, so everything ``viz`` can draw
 works, ``collapse_layers=True`` included (a step inside a collapsed layer lights its box).
-``rankdir=None`` picks left-to-right when the widest picture fits ``viz.NOTEBOOK_WIDTH`` pixels,
-else top-to-bottom. The same view gives the same DOT text and SVG bytes in every run.
+``rankdir=None`` picks left-to-right when the widest picture fits ``viz.NOTEBOOK_WIDTH``
+pixels, else top-to-bottom. The same view gives the same DOT text and SVG bytes in every
+run. The HTML around the frames (buttons, slider, zoom, script) is
+``tinygrad_edu.backprop_html``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import html
-import itertools
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import viz
+from .backprop_html import page
 from .errors import TinygradEduError
 from .explain import Equation, explain
 from .tensor import Tensor
@@ -43,7 +45,6 @@ from .tensor import Tensor
 __all__ = ["BackpropView", "Part", "Step", "backprop"]
 
 FRAME_FORMATS = ("svg", "png", "dot")
-_instances = itertools.count()  # one HTML id per view shown in a notebook
 
 
 @dataclass(frozen=True)
@@ -294,27 +295,8 @@ class BackpropView:
         script; no external file or URL. ``standalone``: a whole page (``save``) that also
         reads ``#step=k`` from its address, else a fragment (Jupyter)."""
         frames = [self._picture(k) for k in range(len(self))]
-        digest = hashlib.sha1("".join(frames).encode("utf-8")).hexdigest()[:10]
-        uid = "tgbp" if standalone else f"tgbp{digest}_{next(_instances)}"
-        body = []
-        for k, svg in enumerate(frames):
-            caption = self.caption(k)
-            title = html.escape(caption.splitlines()[0])
-            body.append(f'<div class="tgbp-frame" data-step="{k}" title="{title}"'
-                        f'{"" if k == 0 else " hidden"}>'
-                        f'<pre class="tgbp-caption">{html.escape(caption)}</pre>'
-                        f'<div class="tgbp-picture">{_inline_svg(svg, f"s{k}-")}</div></div>')
-        last = len(self) - 1
-        fragment = _TEMPLATE.format(
-            uid=uid, last=last, standalone=int(standalone), frames="\n".join(body),
-            root=html.escape(self._name(self.root)), css=_CSS.replace("ROOT", f"#{uid}"),
-            script=_SCRIPT)
-        if not standalone:
-            return fragment
-        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>backprop of {html.escape(self._name(self.root))}, step by step</title>"
-                "</head><body style=\"font-family: Helvetica, Arial, sans-serif\">\n"
-                f"{fragment}\n</body></html>\n")
+        captions = [self.caption(k) for k in range(len(self))]
+        return page(frames, captions, self._name(self.root), standalone)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the view as one self-contained HTML file (works offline); returns the path."""
@@ -360,120 +342,3 @@ def _summary(value: Any) -> str:
     with np.errstate(all="ignore"):
         numbers = value.astype(np.float64)
         return f"mean {numbers.mean():.4g}, norm {np.linalg.norm(numbers.ravel()):.4g}"
-
-
-def _inline_svg(svg: str, prefix: str) -> str:
-    """Graphviz's SVG file made an inline element: no XML prolog, comments or namespace
-    URLs (HTML knows <svg>), ids prefixed so that the frames' ids stay unique."""
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
-    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
-    svg = svg.replace("xlink:href", "href")
-    return re.sub(r'\sid="', f' id="{prefix}', svg)
-
-
-_CSS = """
-ROOT { font-family: Helvetica, Arial, sans-serif; }
-ROOT .tgbp-bar { display: flex; gap: 6px; align-items: center; flex-wrap: wrap;
-  margin: 4px 0; }
-ROOT .tgbp-bar button { font-size: 14px; padding: 2px 10px; cursor: pointer; }
-ROOT .tgbp-bar input[type=range] { flex: 1 1 200px; max-width: 420px; }
-ROOT .tgbp-where { font-size: 13px; color: #333; min-width: 7em; }
-ROOT .tgbp-caption { color: #d62728; font: 14px/1.35 Helvetica, Arial, sans-serif;
-  white-space: pre-wrap; margin: 4px 0 6px 0; }
-ROOT .tgbp-picture { overflow: auto; max-height: 75vh; border: 1px solid #ddd; }
-ROOT .tgbp-picture svg { display: block; }
-ROOT .tgbp-help { font-size: 11px; color: #777; }
-"""
-
-_TEMPLATE = """<div id="{uid}" class="tgbp" data-step="0" data-last="{last}" \
-data-standalone="{standalone}" style="max-width: 100%">
-<style>{css}</style>
-<div class="tgbp-bar">
-<button type="button" class="tgbp-prev" title="previous step (←)">◀ previous</button>
-<input type="range" class="tgbp-slider" min="0" max="{last}" value="0" step="1" \
-aria-label="step">
-<button type="button" class="tgbp-next" title="next step (→)">next ▶</button>
-<span class="tgbp-where">step 0 of {last}</span>
-<button type="button" class="tgbp-zoom-out" title="zoom out">−</button>
-<button type="button" class="tgbp-zoom-fit" title="fit the width">fit</button>
-<button type="button" class="tgbp-zoom-in" title="zoom in">+</button>
-</div>
-<div class="tgbp-frames">
-{frames}
-</div>
-<div class="tgbp-help">backprop of {root}, one gradient per step: red = this step's tensor, \
-op and edges; green = gradients already computed. Keys ← → step, + − zoom.</div>
-<script>{script}</script>
-</div>"""
-
-_SCRIPT = """
-(function () {
-  var me = document.currentScript;
-  var root = me ? me.parentElement : null;
-  if (!root || !root.classList.contains("tgbp")) { return; }
-  var frames = root.querySelectorAll(".tgbp-frame");
-  var slider = root.querySelector(".tgbp-slider");
-  var where = root.querySelector(".tgbp-where");
-  var last = frames.length - 1, step = 0, zoom = 1;
-  function size() {
-    frames.forEach(function (f) {
-      var svg = f.querySelector("svg"), vb = svg.viewBox.baseVal;
-      svg.style.width = (vb.width * 4 / 3 * zoom) + "px";
-      svg.style.height = (vb.height * 4 / 3 * zoom) + "px";
-    });
-  }
-  function show(k) {
-    step = Math.max(0, Math.min(last, k));
-    frames.forEach(function (f, i) { f.hidden = i !== step; });
-    slider.value = step;
-    root.setAttribute("data-step", String(step));
-    where.textContent = "step " + step + " of " + last;
-    var box = frames[step].querySelector(".tgbp-picture");
-    var lit = frames[step].querySelector("[id^='s" + step + "-current']");
-    if (lit) {  // keep this step's box in view, scrolling only the pictures' box
-      var b = box.getBoundingClientRect(), r = lit.getBoundingClientRect();
-      if (r.top < b.top || r.bottom > b.bottom) {
-        box.scrollTop += r.top - b.top - (b.height - r.height) / 2;
-      }
-      if (r.left < b.left || r.right > b.right) {
-        box.scrollLeft += r.left - b.left - (b.width - r.width) / 2;
-      }
-    }
-  }
-  function fit() {
-    var widest = 0;
-    frames.forEach(function (f) {
-      widest = Math.max(widest, f.querySelector("svg").viewBox.baseVal.width * 4 / 3);
-    });
-    var room = frames[step].querySelector(".tgbp-picture").clientWidth - 4;
-    zoom = (room > 0 && widest > room) ? room / widest : 1;
-    size();
-  }
-  root.querySelector(".tgbp-prev").addEventListener("click", function () { show(step - 1); });
-  root.querySelector(".tgbp-next").addEventListener("click", function () { show(step + 1); });
-  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
-  root.querySelector(".tgbp-zoom-in").addEventListener("click", function () {
-    zoom *= 1.25; size(); });
-  root.querySelector(".tgbp-zoom-out").addEventListener("click", function () {
-    zoom /= 1.25; size(); });
-  root.querySelector(".tgbp-zoom-fit").addEventListener("click", fit);
-  root.tabIndex = 0;
-  root.addEventListener("keydown", function (e) {
-    if (e.key === "ArrowRight") { show(step + 1); e.preventDefault(); }
-    if (e.key === "ArrowLeft") { show(step - 1); e.preventDefault(); }
-    if (e.key === "+" || e.key === "=") { zoom *= 1.25; size(); }
-    if (e.key === "-") { zoom /= 1.25; size(); }
-  });
-  size();
-  if (root.getAttribute("data-standalone") === "1") {
-    document.addEventListener("keydown", function (e) {
-      if (e.target === document.body) { root.dispatchEvent(new KeyboardEvent("keydown", e)); }
-    });
-    var hash = new URLSearchParams(window.location.hash.slice(1));
-    if (hash.has("step")) { show(parseInt(hash.get("step"), 10) || 0); }
-    if (hash.get("click") === "next") { root.querySelector(".tgbp-next").click(); }
-    if (hash.get("click") === "previous") { root.querySelector(".tgbp-prev").click(); }
-  }
-})();
-"""

@@ -22,6 +22,11 @@ What the picture shows (the course's ``x → z = wᵀx + b → a = σ(z) → L(a
 * with ``equations=True`` each tensor's backward equation (``dZ2 = (A2 - Y) / m``) under its
   box, from ``tinygrad_edu.explain``.
 
+In Jupyter (``draw`` with the default ``rankdir=None``) a picture wider than
+``NOTEBOOK_WIDTH`` pixels is shown top to bottom, so its labels keep their size in the
+column. ``to_dot(..., marks=Marks(...))`` lights tensors, ops and edges and adds lines to
+boxes: the hook ``viz.backprop(J)`` (``tinygrad_edu.backprop_view``) draws its steps with.
+
 Node ids are a counter in topological order (never ``id()``), so the same model gives the same
 DOT text in every run and process. A graph with more than ``max_nodes`` nodes (default 500) is
 refused with a message saying how to raise the limit or collapse the layers.
