@@ -332,3 +332,14 @@ def words(text: str) -> str:
 
 def numbers(text: str) -> list[float]:
     return [float(n) for n in NUMBER.findall(text)]
+
+
+def test_an_unnamed_cost_is_called_by_its_formula_as_explain_does():
+    X = np.random.default_rng(0).normal(size=(2, 6))
+    Y = (np.arange(6) % 2).reshape(1, 6).astype(float)
+    model = nn.Sequential(nn.Dense(2, 3, "tanh", seed=0), nn.Dense(3, 1, "sigmoid", seed=1))
+    view = viz.backprop(F.binary_cross_entropy(model(X), Y), rankdir="LR")
+    assert view.caption(0).startswith("step 0 of 10: backward starts at "
+                                      "binary_cross_entropy(A2, Y) with "
+                                      "d(binary_cross_entropy(A2, Y)) = 1")
+    assert repr(view).startswith("BackpropView of binary_cross_entropy(A2, Y): 10 steps (dA2,")

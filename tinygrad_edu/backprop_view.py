@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ class BackpropView:
         n = len(self.steps)
         root = self._name(self.root)
         if k == 0:
-            return (f"step 0 of {n}: backward starts at {root} with d{root} = 1\n"
+            return (f"step 0 of {n}: backward starts at {root} with {_gradient_name(root)} = 1\n"
                     "(the forward pass made every box; the next steps fill in the gradients)")
         step = self.steps[k - 1]
         eq = step.equation
@@ -191,7 +192,7 @@ class BackpropView:
     def marks(self, k: int) -> viz.Marks:
         """What frame ``k`` lights: the step's tensor, its ops and edges, the gradients so far."""
         self._check_frame(k)
-        rows = {self.root: [f"d{self._name(self.root)} = 1"]}
+        rows = {self.root: [f"{_gradient_name(self._name(self.root))} = 1"]}
         for step in self.steps[:k]:
             name = step.equation.name + (" (this step)" if step.index == k else "")
             rows[step.target] = [name, *_value_lines(step.value)] if self.values else [name]
@@ -328,6 +329,12 @@ def _edges_between(target: Tensor, made: Tensor) -> tuple:
         if between._ctx is not None and any(p is target for p in between._ctx.parents):
             return ((target, between), (between, made))
     raise _NoEdge(f"viz.backprop: no edge from {target!r} to the op that made {made!r}")
+
+
+def _gradient_name(label: str) -> str:
+    """``dJ``; ``d(binary_cross_entropy(A2, Y))`` for a cost called by its formula (as
+    explain names gradients)."""
+    return f"d{label}" if re.fullmatch(r"[^\W\d][\w\[\]]*", label) else f"d({label})"
 
 
 def _value_lines(value: Any) -> list[str]:
