@@ -65,8 +65,9 @@ def fit(
     iteration from one stream seeded by ``seed``. ``print_every``: print the course's cost
     line every that many iterations (0 or None: silent). ``callback(i, cost, model)`` runs
     after every iteration; if it returns True, training stops there. ``progress=True`` shows
-    a tqdm bar when tqdm is installed (the ``progress`` extra) and warns that it is missing
-    otherwise.
+    tqdm's text bar on stdout (the same in a terminal and in Jupyter, no widget needed), with
+    the cost lines printed above it, when tqdm is installed (the ``progress`` extra), and
+    warns that it is missing otherwise.
 
     The data are checked before the first step: ``DataError`` for no examples, nan or inf in
     X or Y, or (with a cross-entropy loss named by string) labels outside [0, 1].
