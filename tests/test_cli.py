@@ -88,3 +88,28 @@ def test_python_dash_m_tinygrad_edu_graph(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert {"W1", "W2", "J"} <= svg_texts(out)
+
+
+def test_graph_out_creates_missing_folders(tmp_path, capsys):
+    out = tmp_path / "missing_dir" / "deeper" / "g.svg"
+    assert cli.main(["graph", "--out", str(out)]) == 0
+    assert "J" in svg_texts(out)
+
+
+def test_graph_out_under_a_file_says_so_and_exits_1(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("not a folder")
+    assert cli.main(["graph", "--out", str(tmp_path / "a_file" / "g.svg")]) == 1
+    err = capsys.readouterr().err
+    assert "graph: cannot create the folder" in err and "choose another --out" in err
+
+
+def test_version(capsys):
+    from tinygrad_edu import __version__
+
+    with pytest.raises(SystemExit) as exit_status:
+        cli.main(["--version"])
+    assert exit_status.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tinygrad_edu {__version__}"
+    result = subprocess.run([sys.executable, "-m", "tinygrad_edu", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"tinygrad_edu {__version__}"

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import demo
@@ -102,3 +103,30 @@ def test_importing_the_demo_and_the_cli_loads_no_plotting_library():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_demo_graph_names_the_root_J_and_the_data_X(tmp_path, capsys):
+    run_demo(tmp_path, capsys, iterations=1)
+    import xml.etree.ElementTree as ET
+
+    texts = {(t.text or "").strip() for t in
+             ET.parse(tmp_path / "computation_graph.svg").getroot().iter()
+             if t.tag.endswith("text")}
+    assert {"J", "X", "Y"} <= texts
+    assert "binary_cross_entropy" not in texts
+
+
+def test_decision_boundary_colours_match_the_words_with_a_legend(tmp_path):
+    plt = demo.load_pyplot()
+    from matplotlib.colors import to_hex
+
+    X = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 0.0, 1.0]])
+    Y = np.array([[0, 1, 0, 1]])
+    fig, ax = plt.subplots()
+    demo.draw_decision_boundary(ax, lambda P: (P[0] > 1.5).astype(int), X, Y, "t", step=0.5)
+    legend = {t.get_text(): to_hex(h.get_facecolor()[0]) for t, h in
+              zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+    plt.close(fig)
+    assert legend == {"y = 0 (red)": demo.POINT_COLOURS[0], "y = 1 (blue)": demo.POINT_COLOURS[1]}
+    red, blue = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in demo.POINT_COLOURS)
+    assert red[0] > 2 * red[2] and blue[2] > 2 * blue[0]  # red is red, blue is blue

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import demo
+from . import __version__, demo
 
 GRAPH_MODELS = ("two-layer", "logistic", "deep")
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m tinygrad_edu",
         description="tinygrad_edu: autodiff that speaks the course's notation.",
     )
+    parser.add_argument("--version", action="version", version=f"tinygrad_edu {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     demo_parser = commands.add_parser(
         "demo",
@@ -161,6 +162,12 @@ def run_graph(args: argparse.Namespace) -> int:
     }
     if args.max_nodes is not None:
         options["max_nodes"] = args.max_nodes
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # as demo --out does
+    except OSError as error:
+        print(f"graph: cannot create the folder {out.parent} for --out {out} "
+              f"({error.strerror}); choose another --out", file=sys.stderr)
+        return 1
     try:
         path = viz.render(J, out, renderer=args.renderer, **options)
     except (viz.RendererNotFoundError, viz.RenderError, viz.GraphTooLargeError,

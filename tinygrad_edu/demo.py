@@ -33,6 +33,10 @@ from . import checks
 from .errors import ArgumentTypeError, ShapeError
 
 PLOT_HINT = 'pip install "tinygrad_edu[plot]"'
+# the decision boundary's colours: the points of class 0 red and 1 blue, as the text says
+# (the ends of matplotlib's Spectral map would make class 1 purple), the bands lighter
+POINT_COLOURS = ("#d7301f", "#2166ac")
+BAND_COLOURS = ("#f8c3b4", "#b7d3ea")
 RENDER_HINT = 'pip install "tinygrad_edu[render]"'
 
 
@@ -66,7 +70,7 @@ def plot_decision_boundary(
     """The course's ``plot_decision_boundary``: predictions on a grid, the data on top.
 
     ``predict`` maps a ``(2, k)`` array of points (columns) to ``k`` labels 0/1; ``X`` is
-    ``(2, m)``, ``Y`` is ``(1, m)``. Red is y = 0, blue y = 1 (the Spectral colour map).
+    ``(2, m)``, ``Y`` is ``(1, m)``. Red is y = 0, blue y = 1 (a legend says so).
     ``step`` is the grid spacing (the course's 0.01 looks the same at this size and takes
     four times longer).
     """
@@ -88,7 +92,7 @@ def draw_decision_boundary(
 ) -> None:
     """``plot_decision_boundary`` into an existing matplotlib ``ax`` (for grids of plots)."""
     X, step = _check_boundary_arguments(predict, X, step)
-    plt = load_pyplot()
+    load_pyplot()  # the backend, as plot_decision_boundary sets it
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
     y_min, y_max = X[1].min() - 1, X[1].max() + 1
     xx, yy = np.meshgrid(np.arange(x_min, x_max, step), np.arange(y_min, y_max, step))
@@ -97,11 +101,17 @@ def draw_decision_boundary(
     labels = np.concatenate(
         [np.ravel(predict(grid[:, i:i + chunk])) for i in range(0, grid.shape[1], chunk)]
     ).reshape(xx.shape)
-    # two bands, red below 0.5 and blue above (the course's Spectral colour map), no seams
-    band_colours = [plt.cm.Spectral(0.08), plt.cm.Spectral(0.92)]
-    ax.contourf(xx, yy, labels, levels=[-0.5, 0.5, 1.5], colors=band_colours, antialiased=False)
-    ax.scatter(X[0], X[1], c=np.ravel(Y), s=20, cmap=plt.cm.Spectral, edgecolors="k",
-               linewidths=0.3)
+    # two bands, red where the network predicts 0 and blue where it predicts 1 (light shades
+    # of the points' colours: the course's Spectral map), no seams
+    ax.contourf(xx, yy, labels, levels=[-0.5, 0.5, 1.5], colors=list(BAND_COLOURS),
+                antialiased=False)
+    labels_of_points = np.ravel(Y)
+    for value, colour, words in ((0, POINT_COLOURS[0], "y = 0 (red)"),
+                                 (1, POINT_COLOURS[1], "y = 1 (blue)")):
+        chosen = labels_of_points == value
+        ax.scatter(X[0][chosen], X[1][chosen], s=20, color=colour, edgecolors="k",
+                   linewidths=0.3, label=words)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(title)
@@ -194,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import data, nn, optim, training
+    from . import Tensor, data, nn, optim, training
     from .nn.functional import binary_cross_entropy
 
     out = Path(args.out)
@@ -231,7 +241,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nTrained in {seconds:.1f} s. Accuracy: {accuracy:.2f} % "
           "(the notes: 90 %; logistic regression: 47 %)")
 
-    J = binary_cross_entropy(model(X), Y)  # a fresh graph to draw
+    J = binary_cross_entropy(model(Tensor(X, name="X")), Y)  # a fresh graph to draw
+    J.name = "J"  # the cost, as the README's picture and the notes call it
     written: list[tuple[Path, str]] = []
     hints: list[str] = []
     _write_graph(J, out, written, hints)

@@ -52,6 +52,7 @@ from . import checks
 from . import functions as _fn
 from .autograd import Shortcut, topological_order
 from .errors import BackwardError, describe
+from .notebook import equations_latex
 from .tensor import Tensor
 
 __all__ = ["Equation", "Explanation", "Sym", "explain"]
@@ -842,6 +843,11 @@ class Explanation:
         """The Sym standing for a tensor's values in the equations (``A2``, ``Y``, ...)."""
         return self.symbols[tensor]
 
+    def format(self, s: Sym) -> str:
+        """A Sym written in this explanation's notation (``W2ᵀ @ dZ2``): e.g. one of an
+        equation's ``parts`` (a fan-out's terms)."""
+        return _fmt(s, self.notation, {})[0]
+
     def evaluate(self) -> dict:
         """``{equation: gradient}``, every equation computed in order with numpy."""
         values: dict = {}
@@ -882,6 +888,13 @@ class Explanation:
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_latex_(self) -> str:
+        """The equations as LaTeX (Jupyter, MathJax): ``dZ^{[1]} = dA^{[1]} * ...``."""
+        notes = dict.fromkeys(note for eq in self.equations for note in eq.notes)
+        return equations_latex([(eq.name, eq.rule_text, eq.course_text)
+                                for eq in self.equations],
+                               [f"where {d}" for d in self.definitions] + list(notes))
 
     def _repr_html_(self) -> str:
         rows = []

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import checks
 from .errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
+from .notebook import tensor_html
 from .tensor_python import ArrayBehaviour
 
 _FLOAT_KINDS = ("float32", "float64")
@@ -178,6 +179,10 @@ class Tensor(ArrayBehaviour):
             parts.append(f"grad=<{self.grad.shape} array>")
         values = _short(self.data, "Tensor(") if self.data.size <= 12 else _summary(self.data)
         return f"Tensor({values}, {', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: name, shape, dtype, op and grad state at a glance, then the values."""
+        return tensor_html(self)
 
     # -- autodiff --------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -87,8 +88,9 @@ def fit(
     iteration from one stream seeded by ``seed``. ``print_every``: print the course's cost
     line every that many iterations (0 or None: silent). ``callback(i, cost, model)`` runs
     after every iteration; if it returns True, training stops there. ``progress=True`` shows
-    a tqdm bar when tqdm is installed (the ``progress`` extra) and warns that it is missing
-    otherwise.
+    tqdm's text bar on stdout (the same in a terminal and in Jupyter, no widget needed), with
+    the cost lines printed above it, when tqdm is installed (the ``progress`` extra), and
+    warns that it is missing otherwise.
 
     The data are checked before the first step: ``DataError`` for no examples, nan or inf in
     X or Y, or (with a cross-entropy loss named by string) labels outside [0, 1].
@@ -157,12 +159,13 @@ def fit(
     X_t, Y_t = _as_tensor(X_values), _as_tensor(Y_values)
     X_t.name, Y_t.name = "X", "Y"  # fit's own wrappers: the graph reads like the notes
     rng = random_state(seed) if not full_batch else None
-    steps = _progress(range(iterations), progress)
+    bar = _progress(iterations, progress)  # None without progress=True (or without tqdm)
+    say = print if bar is None else lambda line: bar.write(line, file=sys.stdout)
     costs: list[float] = []
     guard = _BufferGuard(model)  # batch norm's running averages, if fit raises before a step
     with guard, _mode(model, training=True), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for i in steps:
+        for i in range(iterations):
             if full_batch:
                 J = loss_fn(model(X_t), Y_t)
                 if type(J) is not Tensor:
@@ -188,10 +191,14 @@ def fit(
                     guard.stepped = True
                     cost += batch_cost * X_batch.shape[1] / m
             costs.append(cost)
+            if bar is not None:
+                bar.update(1)
             if print_every and i % print_every == 0:
-                print(f"Cost after iteration {i}: {cost:.6f}")
+                say(f"Cost after iteration {i}: {cost:.6f}")  # through the bar, if one
             if callback is not None and callback(i, cost, model) is True:
                 break
+    if bar is not None:  # the bar ends where training did (a callback's stop included)
+        bar.close()
     if len(costs) > 1 and costs[-1] - costs[0] > max(0.1 * abs(costs[0]), 1e-8):
         warnings.warn(
             f"fit: the cost went up, from {costs[0]:.6g} at iteration 0 to {costs[-1]:.6g} at "
@@ -390,11 +397,16 @@ def _named_parameters(model: Any, optimizer: Optimizer) -> list:
     return [(p.name or f"parameter {k}", p) for k, p in enumerate(params)]
 
 
-def _progress(steps: range, progress: bool) -> Any:
+def _progress(iterations: int, progress: bool) -> Any:
+    """A progress bar of ``iterations`` steps when ``progress``, else None.
+
+    The bar is tqdm's text bar on stdout, the same in a terminal and in Jupyter (tqdm.auto's
+    widget needs ipywidgets and otherwise warns "IProgress not found"); fit prints the cost
+    lines through ``bar.write`` so that they go above the bar instead of breaking it up."""
     if not progress:
-        return steps
+        return None
     try:
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm
     except ImportError:  # tqdm is optional: train without the bar, and say how to get it
         warnings.warn(
             "fit(progress=True) shows a bar with tqdm, which is not installed: "
@@ -403,8 +415,8 @@ def _progress(steps: range, progress: bool) -> Any:
             UserWarning,
             stacklevel=3,
         )
-        return steps
-    return tqdm(steps, desc="training")
+        return None
+    return tqdm(total=iterations, desc="training", file=sys.stdout, ncols=80, ascii=" =")
 
 
 def is_multiclass(model: Any) -> bool:

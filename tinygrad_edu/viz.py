@@ -22,6 +22,11 @@ What the picture shows (the course's ``x → z = wᵀx + b → a = σ(z) → L(a
 * with ``equations=True`` each tensor's backward equation (``dZ2 = (A2 - Y) / m``) under its
   box, from ``tinygrad_edu.explain``.
 
+In Jupyter (``draw`` with the default ``rankdir=None``) a picture wider than
+``NOTEBOOK_WIDTH`` pixels is shown top to bottom, so its labels keep their size in the
+column. ``to_dot(..., marks=Marks(...))`` lights tensors, ops and edges and adds lines to
+boxes: the hook ``viz.backprop(J)`` (``tinygrad_edu.backprop_view``) draws its steps with.
+
 Node ids are a counter in topological order (never ``id()``), so the same model gives the same
 DOT text in every run and process. A graph with more than ``max_nodes`` nodes (default 500) is
 refused with a message saying how to raise the limit or collapse the layers.
@@ -37,6 +42,7 @@ imported only inside ``draw``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import os
@@ -54,7 +60,7 @@ import numpy as np
 
 from . import checks
 from .autograd import topological_order
-from .errors import TinygradEduError
+from .errors import ArgumentTypeError, TinygradEduError
 from .tensor import Tensor
 
 RENDER_HINT = (
@@ -66,6 +72,8 @@ RENDERER_ENV = "TINYGRAD_EDU_DOT"
 DEFAULT_MAX_NODES = 500
 SMALL_ARRAY = 12  # arrays with at most this many values are shown in full, larger ones summarised
 RANKDIRS = ("LR", "TB", "RL", "BT")
+NOTEBOOK_WIDTH = 860  # px: a Jupyter column; wider left-to-right pictures are shown top-down
+_PX_PER_PT = 4 / 3
 
 # role -> (fill colour, legend text)
 ROLES = {
@@ -77,6 +85,9 @@ ROLES = {
 }
 OP_COLOUR = "#ffffff"
 EQUATION_COLOUR = "#8a3b00"
+MARK_COLOUR = "#d62728"  # Marks: the step's tensor, op and edges (the backprop view)
+MARK_OP_FILL = "#ffe082"
+GRAD_COLOUR = "#1b5e20"  # Marks.rows: gradients already computed
 FONT = "Helvetica"
 
 
@@ -90,6 +101,28 @@ class RenderError(TinygradEduError, RuntimeError):
 
 class GraphTooLargeError(TinygradEduError, ValueError):
     """The graph has more nodes than ``max_nodes``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Marks:
+    """What one picture of a step-by-step view lights (``to_dot(J, marks=...)``; used by
+    ``tinygrad_edu.backprop_view``). Tensors are the graph's own; with ``collapse_layers`` a
+    mark on a tensor inside a collapsed layer lights that layer's box.
+
+    ``current``: tensors whose box is outlined (the gradient this step computes);
+    ``ops``: tensors whose op ellipse is lit (the rules that run); ``edges``:
+    ``(input tensor, tensor its op made) -> label`` for the lit edges (the gradient flowing
+    back along them), or a tuple of labels, one per edge of that pair (``A * A`` has two);
+    ``rows``: ``tensor -> lines`` shown in its box in green (a gradient
+    already computed: its name, then its values or statistics; a collapsed layer shows the
+    first lines); ``caption``: a line above the picture.
+    """
+
+    current: tuple = ()
+    ops: tuple = ()
+    edges: dict = dataclasses.field(default_factory=dict)
+    rows: dict = dataclasses.field(default_factory=dict)
+    caption: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +299,7 @@ def _equation_lines(text: str) -> list[str]:
 
 
 def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
-                 equations: list[str]) -> str:
+                 equations: list[str], marked: list[str] = ()) -> str:
     rows = []
     if t.name:
         rows.append(_cell(html.escape(t.name), bold=True))
@@ -286,6 +319,8 @@ def _value_label(t: Tensor, role: str, show_data: bool, show_grad: bool,
     if equations:
         lines = [line for text in equations for line in _equation_lines(text)]
         rows.append(_cell(_lines(lines), size=9, colour=EQUATION_COLOUR, align="LEFT"))
+    if marked:
+        rows.append(_cell(_lines(marked), size=9, colour=GRAD_COLOUR, align="LEFT"))
     colour = ROLES[role][0]
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" '
             f'BGCOLOR="{colour}">{"".join(rows)}</TABLE>>')
@@ -345,8 +380,10 @@ def to_dot(
     collapse_layers: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     legend: bool = True,
+    marks: Marks | None = None,
 ) -> str:
-    """The DOT text of the graph that computed ``root`` (see ``draw`` for the options)."""
+    """The DOT text of the graph that computed ``root`` (see ``draw`` for the options;
+    ``marks`` lights tensors, ops and edges, see ``Marks``)."""
     checks.tensor(root, "viz", "root", hint="Give the Tensor to draw, e.g. the cost J.")
     for arg, value in (("show_data", show_data), ("show_grad", show_grad),
                        ("equations", equations), ("cluster_layers", cluster_layers),
@@ -354,6 +391,9 @@ def to_dot(
         checks.boolean(value, "viz", arg)
     checks.choice(rankdir, "viz", "rankdir", RANKDIRS)
     max_nodes = checks.integer(max_nodes, "viz", "max_nodes", minimum=1)
+    if marks is not None and not isinstance(marks, Marks):
+        raise ArgumentTypeError(f"viz: marks must be a viz.Marks or None, not "
+                                f"{checks.describe_value(marks)}")
     order = topological_order(root, only_requires_grad=False)
     number = {t: i for i, t in enumerate(order)}
     consumers: dict = {}
@@ -376,6 +416,9 @@ def to_dot(
         l = layer.get(t)
         return f"layer{l}" if l in collapsed else f"t{number[t]}"
 
+    marks = marks or Marks()
+    current, lit_ops = set(marks.current), set(marks.ops)
+
     out = [
         "digraph computation_graph {\n",
         f'\tgraph [rankdir={rankdir} fontname="{FONT}" fontsize=11 nodesep=0.25 ranksep=0.3 '
@@ -390,33 +433,65 @@ def to_dot(
         i = number[t]
         role = role_of(t, root)
         tooltip = f"{t.name or _readable_name(t)} {_shape(t.shape)}: {role}"
-        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []))
+        label = _value_label(t, role, show_data, show_grad, equations_of.get(t, []),
+                             marks.rows.get(t, ()))
         lines = node_lines[layer.get(t)]
-        lines.append(f"\tt{i} [label={label} tooltip={_quote(tooltip)}]\n")
+        outline = (f' shape=box style=rounded margin=0.03 color="{MARK_COLOUR}" penwidth=3 '
+                   f'id="current{i}"') if t in current else ""
+        lines.append(f"\tt{i} [label={label} tooltip={_quote(tooltip)}{outline}]\n")
         if t._ctx is None:
             continue
         ctx = t._ctx
         op_text = _op_label(ctx.name, ctx.attributes(), getattr(ctx, "viz_symbol", None),
                             getattr(ctx, "course_defaults", None))
+        fill, ring = (MARK_OP_FILL, f' color="{MARK_COLOUR}" penwidth=2.5') if t in lit_ops \
+            else (OP_COLOUR, "")
         lines.append(f"\tf{i} [label={_quote(op_text)} "
-                     f'shape=ellipse style=filled fillcolor="{OP_COLOUR}" height=0.3 '
-                     f"margin=0.04 tooltip={_quote(ctx.name)}]\n")
+                     f'shape=ellipse style=filled fillcolor="{fill}" height=0.3 '
+                     f"margin=0.04 tooltip={_quote(ctx.name)}{ring}]\n")
+        arguments_seen: list = []
         for p in ctx.parents:  # one edge per argument: a + a has two
             broadcast = (ctx.name in _ELEMENTWISE_BINARY and p.shape != t.shape
                          and not (p._ctx is None and not p.name and p.data.size == 1))
-            attrs = [f"label={_quote(f' {_shape(p.shape)} → {_shape(t.shape)} ')}"] \
-                if broadcast else []
+            texts = [f" {_shape(p.shape)} → {_shape(t.shape)} "] if broadcast else []
+            mark = marks.edges.get((p, t))
+            if isinstance(mark, tuple):  # one label per argument: a * a has two edges
+                mark = mark[min(sum(q is p for q in arguments_seen), len(mark) - 1)]
+            arguments_seen.append(p)
+            if mark is not None:
+                texts.append(f" {mark} ")
+            attrs = [f"label={_quote(chr(10).join(texts))}"] if texts else []
+            if mark is not None:
+                attrs.append(f'color="{MARK_COLOUR}" fontcolor="{MARK_COLOUR}" penwidth=2.5')
             if layer.get(p) is not None and layer.get(t) not in (None, layer.get(p)):
                 attrs.append("minlen=2")  # A1 and W2 on different ranks: layers side by side
             edges.append(f"\t{node_of(p)} -> f{i}{_attributes(attrs)}\n")
         edges.append(f"\tf{i} -> t{i}\n")
     for l in sorted(collapsed):
         members = [t for t in order if layer.get(t) == l]
-        node_lines[None].append(f"\tlayer{l} [label={_layer_box(l, members, root)}]\n")
-        sources = [node_of(p) for t in members if t._ctx is not None for p in t._ctx.parents
-                   if layer.get(p) != l]
-        # edges into the box from outside it, one per source
-        edges.extend(f"\t{source} -> layer{l}\n" for source in dict.fromkeys(sources))
+        marked = [marks.rows[t][0] for t in members if marks.rows.get(t)]
+        outline = ""
+        if current.intersection(members):  # the step's tensor is in this layer
+            outline = (f' shape=box style=rounded margin=0.03 color="{MARK_COLOUR}" penwidth=3 '
+                       f'id="current_layer{l}"')
+        elif lit_ops.intersection(members):  # only the rule that runs is
+            outline = (f' shape=box style="rounded,dashed" margin=0.03 color="{MARK_COLOUR}" '
+                       f'penwidth=2 id="rule_layer{l}"')
+        node_lines[None].append(f"\tlayer{l} [label={_layer_box(l, members, root, marked)}"
+                                f"{outline}]\n")
+        sources: dict = {}  # edges into the box from outside it, one per source
+        for t in members:
+            for p in t._ctx.parents if t._ctx is not None else ():
+                if layer.get(p) != l:
+                    texts = sources.setdefault(node_of(p), [])
+                    mark = marks.edges.get((p, t))
+                    if mark is not None:
+                        texts.extend(mark if isinstance(mark, tuple) else [mark])
+        for source, texts in sources.items():
+            attrs = [f"label={_quote(' ' + ', '.join(texts) + ' ')}",
+                     f'color="{MARK_COLOUR}" fontcolor="{MARK_COLOUR}" penwidth=2.5'] \
+                if texts else []
+            edges.append(f"\t{source} -> layer{l}{_attributes(attrs)}\n")
     for l, lines in node_lines.items():
         if l is None or l in collapsed:
             out.extend(lines)
@@ -429,20 +504,28 @@ def to_dot(
     if legend:
         roles = [r for r in ROLES if any(role_of(t, root) == r for t in drawn)]
         out.append(f"\tlegend [label={_legend(roles, bool(collapsed), notes)}]\n")
-    elif notes:  # the footnotes of the equations (¹ ...) under the picture
+    if marks.caption:  # above the picture, left-aligned lines
+        caption = "".join(_quote(line)[1:-1] + "\\l" for line in marks.caption.split("\n"))
+        out.append(f'\tlabel="{caption}" labelloc=t labeljust=l fontsize=13 '
+                   f'fontcolor="{MARK_COLOUR}"\n')
+    elif notes and not legend:  # the footnotes of the equations (¹ ...) under the picture
         out.append(f"\tlabel={_quote(chr(10).join(notes))} labelloc=b labeljust=l fontsize=9\n")
     out.append("}\n")
     return "".join(out)
 
 
-def _layer_box(l: int, members: list, root: Tensor) -> str:
-    """The one box drawn for layer ``l`` with collapse_layers: its named tensors and ops."""
+def _layer_box(l: int, members: list, root: Tensor, marked: list = ()) -> str:
+    """The one box drawn for layer ``l`` with collapse_layers: its named tensors and ops
+    (and, from ``Marks.rows``, the gradients of its tensors already computed)."""
     named = [f"{t.name} {_shape(t.shape)}" for t in members if t.name]
     ops = sorted({t._ctx.name for t in members if t._ctx is not None})
     role = "output" if any(t is root for t in members) else "intermediate"  # never Tensor ==
     rows = [_cell(f"layer {l}", bold=True), _cell(_lines(named), size=9, align="LEFT")]
     if ops:
         rows.append(_cell(html.escape("ops: " + ", ".join(ops)), size=9))
+    if marked:
+        rows.append(_cell(_lines(textwrap.wrap("computed: " + ", ".join(marked), 30)), size=9,
+                          colour=GRAD_COLOUR, align="LEFT"))
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
             f'BGCOLOR="{ROLES[role][0]}">{"".join(rows)}</TABLE>>')
 
@@ -483,7 +566,7 @@ def draw(
     *,
     show_data: bool = False,
     show_grad: bool = False,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     equations: bool = False,
     cluster_layers: bool = True,
     collapse_layers: bool = False,
@@ -495,7 +578,9 @@ def draw(
 
     ``show_data`` / ``show_grad``: the values / the gradients in each box (call
     ``J.backward()`` first for the gradients); arrays of more than 12 values are summarised.
-    ``rankdir``: "LR" (left to right, like the course's pictures), "TB", "RL" or "BT".
+    ``rankdir``: "LR" (left to right, like the course's pictures), "TB", "RL" or "BT"; the
+    default None is "LR", except that a notebook shows a picture wider than
+    ``NOTEBOOK_WIDTH`` pixels top to bottom (so its labels keep their size in the column).
     ``equations``: each tensor's backward equation under its box (``tinygrad_edu.explain``).
     ``cluster_layers``: frame W1, b1, Z1, A1 as "layer 1", ...; ``collapse_layers``: draw one
     box per layer instead. ``max_nodes``: refuse bigger graphs (GraphTooLargeError).
@@ -507,13 +592,26 @@ def draw(
     """
     if renderer is not None:
         checks.path(renderer, "viz.draw", "renderer")
-    source = to_dot(root, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
-                    equations=equations, cluster_layers=cluster_layers,
-                    collapse_layers=collapse_layers, max_nodes=max_nodes, legend=legend)
+    options = {"show_data": show_data, "show_grad": show_grad, "equations": equations,
+               "cluster_layers": cluster_layers, "collapse_layers": collapse_layers,
+               "max_nodes": max_nodes, "legend": legend}
+    source = to_dot(root, rankdir="LR" if rankdir is None else rankdir, **options)
     graph = _digraph_class()(name="computation_graph")
     graph.body.extend(source.splitlines(keepends=True)[1:-1])  # Digraph adds the braces
     graph.renderer = renderer
+    if rankdir is None:  # the notebook's choice: top to bottom when too wide
+        graph.top_down = functools.partial(to_dot, root, rankdir="TB", **options)
     return graph
+
+
+def backprop(root: Tensor, **options: Any) -> Any:
+    """The backward pass of ``root`` step by step: a ``BackpropView`` (Jupyter shows it with
+    a slider; ``.save("backprop.html")``, ``.frames("slides/")``). The options and the
+    pictures are described in ``tinygrad_edu.backprop_view``, which builds on this module
+    (so it is imported here, when called)."""
+    from .backprop_view import backprop as make_view
+
+    return make_view(root, **options)
 
 
 @functools.cache
@@ -532,6 +630,7 @@ def _digraph_class() -> type:
         ``graphviz-pure``) and, in a notebook, falls back to its DOT text and an install hint."""
 
         renderer: Any = None
+        top_down: Any = None  # the DOT text drawn top to bottom, for a notebook's column
 
         def pipe(self, format: str | None = None, *args: Any, encoding: str | None = None,
                  **kwargs: Any) -> Any:
@@ -541,7 +640,11 @@ def _digraph_class() -> type:
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                               **_: Any) -> dict:
             try:
-                return {"image/svg+xml": self.pipe("svg", encoding="utf-8")}
+                svg = self.pipe("svg", encoding="utf-8")
+                if self.top_down is not None and svg_width_px(svg) > NOTEBOOK_WIDTH:
+                    program = find_renderer(self.renderer)
+                    svg = _run_renderer(self.top_down(), "svg", program).decode("utf-8")
+                return {"image/svg+xml": svg}
             except (RendererNotFoundError, RenderError, OSError) as error:
                 note = f"(the graph as DOT text: {error})"
                 return {
@@ -556,6 +659,15 @@ def _digraph_class() -> type:
 # ---------------------------------------------------------------------------------------------
 # rendering
 # ---------------------------------------------------------------------------------------------
+
+
+def svg_width_px(svg: str) -> float:
+    """The width of an SVG picture in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
+    match = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"', svg)
+    if match is None:
+        raise ValueError("svg_width_px: the <svg> element has no width attribute")
+    return float(match.group(1)) * (_PX_PER_PT if match.group(2) == "pt" else 1)
+
 
 
 def _script_dirs() -> list[Path]:

@@ -39,6 +39,7 @@ from ..errors import (
     describe,
 )
 from ..normalization import batch_norm
+from ..notebook import module_html
 from ..tensor import Tensor, _as_tensor
 from . import init as _init
 from .functional import get_activation
@@ -247,6 +248,10 @@ class Module:
             return head + ")"
         body = "\n".join("  " + line for line in lines)
         return f"{head}\n{body}\n)  # {self.num_parameters()} parameters"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the layers and one row per parameter (name, shape, grad state)."""
+        return module_html(self)
 
 
 def _indent(text: str) -> str:
