@@ -17,6 +17,7 @@ README = TESTS / "README.md"
 
 # the catalogue: how many formulas each group F1 … F10 has
 CATALOGUE = {1: 7, 2: 6, 3: 7, 4: 6, 5: 5, 6: 2, 7: 4, 8: 4, 9: 2, 10: 3}
+CATALOGUE[14] = 4  # F14 optimisers and schedules: RMSprop, Adam, decay, clipping
 ALL_IDS = {f"F{group}.{i}" for group, count in CATALOGUE.items() for i in range(1, count + 1)}
 
 ROW = re.compile(r"^\|\s*(F\d+\.\d+)\s*\|(.*)\|(.*)\|\s*$")

@@ -52,6 +52,20 @@ class DataError(TinygradEduError, ValueError):
     the cost cannot take (cross-entropy needs labels in [0, 1])."""
 
 
+class ArgumentError(TinygradEduError, ValueError):
+    """An argument whose value the function cannot take (a learning rate of 0, β = 1, ...);
+    the message names the function, the argument, what was given and what is expected."""
+
+
+class ArgumentTypeError(TinygradEduError, TypeError):
+    """An argument of a type the function cannot take (``SGD(None)``, ``beta="x"``, ...)."""
+
+
+class GradientError(TinygradEduError, ValueError):
+    """A ``.grad`` an optimizer (or ``clip_grad_norm_``) cannot apply: nan/inf values, not an
+    array, or no gradient on any parameter. Raised before any parameter or state changes."""
+
+
 class _MessageKeyError(TinygradEduError, KeyError):
     """A ``KeyError`` whose message prints as a sentence (``KeyError`` would quote it)."""
 
