@@ -93,7 +93,7 @@ class LRSchedule:
         raise NotImplementedError
 
     def _checked_lr(self, epoch: int) -> float:
-        return check_lr(f"{type(self).__name__} at epoch {epoch}", "the scheduled lr",
+        return check_lr(f"{type(self).__name__} at epoch {epoch}", "α",
                         self.lr_at(epoch))
 
     def step(self) -> float:
