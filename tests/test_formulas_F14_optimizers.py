@@ -14,13 +14,13 @@ import math
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
-from formula_helpers import assert_exact_identity
-from hypothesis import example, given, settings
+from formula_helpers import NETWORK_SETTINGS, assert_exact_identity
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tinygrad_edu import Tensor, optim
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = NETWORK_SETTINGS  # 40 examples; the thorough profile's 1000
 seeds = st.integers(0, 2**32 - 1)
 shapes = hnp.array_shapes(min_dims=1, max_dims=2, max_side=4)
 betas = st.floats(0.0, 0.999)
