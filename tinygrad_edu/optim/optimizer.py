@@ -175,6 +175,7 @@ def checked_gradients(who: str, params: list[Tensor], shapes: list[tuple],
 def _diagnose(who: str, p: Tensor, g: Any, shape: tuple, dtype: np.dtype) -> None:
     """Raise the error for a gradient the fast check did not accept (returns if it is fine)."""
     name = describe(p)
+    grad = f"{p.name}.grad" if p.name else f"the .grad of {name}"
     if not isinstance(p.data, np.ndarray) or p.data.shape != shape or p.data.dtype != dtype:
         raise ShapeError(
             f"{who}: the parameter {name} is {p.data.dtype} {p.data.shape} now but was "
@@ -183,21 +184,21 @@ def _diagnose(who: str, p: Tensor, g: Any, shape: tuple, dtype: np.dtype) -> Non
         )
     if not isinstance(g, np.ndarray):
         raise DtypeError(
-            f"{who}: {name}.grad is a {type(g).__name__}, not a numpy array; backward() "
+            f"{who}: {grad} is a {type(g).__name__}, not a numpy array; backward() "
             f"fills .grad with an array (to set one by hand: p.grad = np.asarray(..., "
             f"dtype=np.{dtype})). Nothing was changed."
         )
     if g.shape != shape:
         raise ShapeError(
-            f"{who}: {name}.grad has shape {g.shape} but the parameter is {shape}: a gradient "
-            "has its parameter's shape (dW is the shape of W). Was .grad set by hand or "
+            f"{who}: {grad} has shape {g.shape} but {p.name or 'the parameter'} is {shape}: a "
+            "gradient has its parameter's shape (dW is the shape of W). Was .grad set by hand or "
             "swapped between parameters? Nothing was changed."
         )
     if g.dtype != dtype:
         raise DtypeError(
-            f"{who}: {name}.grad is {g.dtype} but the parameter is {dtype}; backward() gives "
-            f"each gradient its parameter's dtype (convert: p.grad = p.grad.astype(np.{dtype})"
-            "). Nothing was changed."
+            f"{who}: {grad} is {g.dtype} but {p.name or 'the parameter'} is {dtype}; "
+            "backward() gives each gradient its parameter's dtype (convert: p.grad = "
+            f"p.grad.astype(np.{dtype})). Nothing was changed."
         )
 
 
@@ -206,7 +207,8 @@ def _refuse_non_finite(who: str, params: list[Tensor], grads: list) -> None:
         if g is not None and not np.isfinite(g).all():
             bad = int(g.size - np.count_nonzero(np.isfinite(g)))
             raise GradientError(
-                f"{who}: {describe(p)}.grad holds {bad} nan/inf value(s) of {g.size}; "
+                f"{who}: {f'{p.name}.grad' if p.name else 'the .grad of ' + describe(p)} "
+                f"({g.shape}) holds {bad} nan/inf value(s) of {g.size}; "
                 "stepping would write them into the parameter. Nothing was changed. In "
                 "training this usually means the learning rate is too large (the weights blew "
                 "up; try lr / 10) or the cost overflowed; optim.clip_grad_norm_ bounds the "
