@@ -48,7 +48,7 @@ def test_sgd_is_w_minus_alpha_dw_in_place(shape, seed, lr):
 def test_step_skips_parameters_without_grad_and_zero_grad_clears():
     a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     for opt in (optim.SGD([a, b], lr=0.5), optim.Momentum([a, b], lr=0.5),
-                optim.Adam([a, b], lr=0.5)):
+                optim.RMSprop([a, b], lr=0.5), optim.Adam([a, b], lr=0.5)):
         a.grad, b.grad = np.array([1.0]), None
         before_b = b.data.copy()
         opt.step()
@@ -111,6 +111,7 @@ def test_adam_first_step_moves_each_weight_by_about_lr():
 @pytest.mark.parametrize("make", [
     lambda ps: optim.SGD(ps, lr=0.1),
     lambda ps: optim.Momentum(ps, lr=0.1),
+    lambda ps: optim.RMSprop(ps, lr=0.01),
     lambda ps: optim.Adam(ps, lr=0.1),
 ])
 def test_every_optimizer_minimises_a_quadratic(make):
