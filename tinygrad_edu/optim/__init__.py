@@ -27,8 +27,9 @@ moments and step counts, Momentum's velocity are part of where training is)::
 
 from __future__ import annotations
 
+from .checks import checked_gradients
 from .clip import clip_grad_norm_
-from .optimizer import Optimizer, checked_gradients
+from .optimizer import Optimizer
 from .optimizers import SGD, Adam, Momentum, RMSprop
 from .schedules import ExponentialDecay, InverseTimeDecay, LambdaDecay, LRSchedule, StepDecay
 

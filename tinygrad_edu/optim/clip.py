@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from ..tensor import Tensor
-from .optimizer import _number, checked_gradients, parameter_list
+from .checks import as_number, checked_gradients, parameter_list
 
 __all__ = ["clip_grad_norm_"]
 
@@ -41,12 +41,12 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
     no gradient at all (see ``optim.checked_gradients``).
     """
     who = "clip_grad_norm_"
-    c = _number(who, "max_norm", max_norm, "a positive number such as 1.0")
+    c = as_number(who, "max_norm", max_norm, "a positive number such as 1.0")
     if not (math.isfinite(c) and c > 0):
         raise ArgumentError(
             f"{who}: max_norm must be a positive finite number (the largest norm the "
             f"gradients may have, e.g. 1.0 or 5.0), not {max_norm!r}")
-    if _number(who, "norm_type", norm_type, "2") != 2.0:
+    if as_number(who, "norm_type", norm_type, "2") != 2.0:
         raise ArgumentError(
             f"{who}: only norm_type=2 (the Euclidean norm ‖g‖ = √Σ g²) is supported, "
             f"not {norm_type!r}")

@@ -14,7 +14,8 @@ from typing import ClassVar
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Hyperparameter, Optimizer, check_beta, check_eps
+from .checks import check_beta, check_eps
+from .optimizer import Hyperparameter, Optimizer
 
 __all__ = ["SGD", "Adam", "Momentum", "RMSprop"]
 

@@ -28,20 +28,21 @@ import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, StateDictError
 from ..nn.module import load_npz, save_npz
-from .optimizer import Optimizer, _number, check_lr, state_float, state_int
+from .checks import as_number, check_lr, state_float, state_int
+from .optimizer import Optimizer
 
 __all__ = ["ExponentialDecay", "InverseTimeDecay", "LRSchedule", "LambdaDecay", "StepDecay"]
 
 
 def _positive(who: str, name: str, value: Any, expected: str) -> float:
-    number = _number(who, name, value, expected)
+    number = as_number(who, name, value, expected)
     if not (math.isfinite(number) and number > 0):
         raise ArgumentError(f"{who}: {name} must be {expected}, not {value!r}")
     return number
 
 
 def _rate(who: str, name: str, value: Any) -> float:
-    number = _number(who, name, value, "a finite number >= 0")
+    number = as_number(who, name, value, "a finite number >= 0")
     if not (math.isfinite(number) and number >= 0):
         raise ArgumentError(
             f"{who}: {name} must be a finite number >= 0 (0 keeps α = α0), not {value!r}")
@@ -49,7 +50,7 @@ def _rate(who: str, name: str, value: Any) -> float:
 
 
 def _factor(who: str, name: str, value: Any) -> float:
-    number = _number(who, name, value, "in (0, 1]")
+    number = as_number(who, name, value, "in (0, 1]")
     if not 0.0 < number <= 1.0:
         raise ArgumentError(
             f"{who}: {name} must be in (0, 1] (the learning rate is multiplied by it; 0.95 "
