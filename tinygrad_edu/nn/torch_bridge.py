@@ -19,7 +19,11 @@ torch is imported only when one of these functions runs: tinygrad_edu never need
 
 Adding a layer type is a declaration in the two registries below: ``TO_TORCH[OurModule] =
 function(module, torch) -> [torch modules]`` and ``FROM_TORCH["TorchClassName"] =
-function(torch_modules, position) -> (our module, how many torch modules it used)``.
+function(torch_modules, position) -> (our module, how many torch modules it used)``. For
+example, a dropout layer with the course's ``keep_prob`` would be::
+
+    TO_TORCH[Dropout] = lambda layer, torch: [torch.nn.Dropout(p=1 - layer.keep_prob)]
+    FROM_TORCH["Dropout"] = lambda modules, i: (Dropout(keep_prob=1 - modules[i].p), 1)
 """
 
 from __future__ import annotations
