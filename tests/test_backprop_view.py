@@ -176,7 +176,7 @@ def test_bad_arguments_are_refused():
         view.dot(11)
     with pytest.raises(ValueError, match="formats must be some of svg, png, dot"):
         view.frames("unused", formats=("gif",))
-    with pytest.raises(TypeError, match="viz.backprop: root must be a Tensor"):
+    with pytest.raises(TypeError, match=r"viz\.backprop: root must be a Tensor"):
         viz.backprop(np.zeros(3))
 
 

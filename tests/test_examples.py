@@ -34,7 +34,7 @@ EXPECTED = {
     "04_random_initialization": (["symmetry.png"], "dW1 = [0. 0. 0. 0. 0. 0.]"),
     "05_gradient_checking": ([], "gradcheck FAILED"),
     "06_gradient_descent_variants": (
-        ["cost_per_epoch.png", "zhihu_example.png"],
+        ["cost_per_epoch.png", "zhihu_example.png", "optimizers.png"],
         "at x = 0: ∇ℓ_1 = +4.0, ∇ℓ_2..10 = -2.0, ∇f = -1.4",
     ),
     "07_deep_network": (["parity_cost.png"], " 1   (20, 12288)  (20, 1)  (20, 209)"),

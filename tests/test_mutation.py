@@ -3,6 +3,9 @@
 Each mutant replaces one derivative rule of ``tinygrad_edu.functions`` (or of the F11-F13
 ops in ``softmax``, ``dropout``, ``normalization``), or the engine's
 handling of a fused rule (``autograd._take_shortcut``), (with pytest's
+Each mutant replaces one derivative rule of ``tinygrad_edu.functions``, or the engine's
+handling of a fused rule (``autograd._take_shortcut``), or one formula of an optimizer, a
+learning-rate schedule or the gradient clipping (F14) (with pytest's
 ``monkeypatch``, undone after the test) by a plausible mistake. For every (mutant, check)
 pair listed in ``CAUGHT_BY``, the test runs the *same* check function the formula property
 uses, on a fixed example: it must pass with the real engine and raise AssertionError under
@@ -36,10 +39,11 @@ from test_formulas_F13_batchnorm import (
     check_F13_3_against_elementary_ops,
     draw,
 )
+from test_formulas_F14_optimizers import check_F14_1, check_F14_2, check_F14_3, check_F14_4
 from test_numpy_protocols import check_where
 from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
-from tinygrad_edu import autograd, dropout, functions, normalization, softmax
+from tinygrad_edu import autograd, dropout, functions, normalization, optim, softmax
 
 # -- the fixed examples (a square W so that a transposed dW keeps its shape) -------------------
 
@@ -87,6 +91,13 @@ CHECKS = {
     "F13.3": lambda: check_F13_3(*BATCH_NORM),
     "F13.3 elementary ops": lambda: check_F13_3_against_elementary_ops(*BATCH_NORM),
     "np.where": lambda: check_where(*WHERE_CASE),
+    "F14.1": lambda: check_F14_1(5, (2, 3), 0.1, 0.9, 1e-8),
+    "F14.2": lambda: check_F14_2(6, (3, 2), 0.01, 0.9, 0.999, 1e-8),
+    "F14.3 inverse time": lambda: check_F14_3("inverse_time", 7, 0.2, 1.0),
+    "F14.3 exponential": lambda: check_F14_3("exponential", 7, 0.2, 0.95),
+    "F14.3 staircase": lambda: check_F14_3("staircase", 7, 0.2, 0.5, step_size=3),
+    "F14.4 clipped": lambda: check_F14_4(8, [(2, 2), (2, 1), (1, 2)], 1.0, 10.0),
+    "F14.4 not clipped": lambda: check_F14_4(8, [(2, 2), (2, 1), (1, 2)], 1.0, 1e-3),
 }
 
 # -- the mutants: (class, method, wrong rule) ---------------------------------------------------
@@ -217,6 +228,75 @@ def where_passes_both(self, g, out, x, y):
 def where_swaps_the_mask(self, g, out, x, y):
     C = self.condition  # wrong: x gets the gradient where C is false
     return functions.sum_to_shape(g * ~C, x.shape), functions.sum_to_shape(g * C, y.shape)
+# -- F14: the optimizers' and schedules' formulas (the step's checks kept, one formula wrong) --
+
+
+def rmsprop_without_the_square(self):
+    grads = self._gradients()
+    for p, s, g in zip(self.params, self.square_average, grads):
+        s *= self._beta
+        s += (1.0 - self._beta) * g  # wrong: s averages dW, not dW²
+        with np.errstate(invalid="ignore"):  # √ of a negative s: let the check, not numpy, see it
+            p.data -= self._lr * g / (np.sqrt(s) + self._eps)
+
+
+def rmsprop_without_the_root(self):
+    grads = self._gradients()
+    for p, s, g in zip(self.params, self.square_average, grads):
+        s *= self._beta
+        s += (1.0 - self._beta) * (g * g)
+        p.data -= self._lr * g / (s + self._eps)  # wrong: divides by s, not √s
+
+
+def adam_step(bias_correction):
+    def step(self):
+        grads = self._gradients()
+        b1, b2 = self._beta1, self._beta2
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            t = self.steps[i] = self.steps[i] + 1
+            v, s = self.first_moment[i], self.second_moment[i]
+            v *= b1
+            v += (1.0 - b1) * g
+            s *= b2
+            s += (1.0 - b2) * (g * g)
+            v_hat, s_hat = bias_correction(v, s, b1, b2, t)
+            p.data -= self._lr * v_hat / (np.sqrt(s_hat) + self._eps)
+    return step
+
+
+adam_without_bias_correction = adam_step(lambda v, s, b1, b2, t: (v, s))  # wrong: v̂ = v
+adam_corrected_one_step_late = adam_step(  # wrong: 1 − β^(t+1), as if t counted from 0
+    lambda v, s, b1, b2, t: (v / (1 - b1 ** (t + 1)), s / (1 - b2 ** (t + 1))))
+
+
+def inverse_time_one_epoch_late(self, epoch):
+    return self.base_lr / (1.0 + self.decay_rate * (epoch + 1))  # wrong: epoch + 1
+
+
+def exponential_one_epoch_early(self, epoch):
+    return self.base**(epoch - 1) * self.base_lr  # wrong: base^(epoch - 1)
+
+
+def staircase_rounds_up(self, epoch):
+    return self.base_lr * self.factor ** math.ceil(epoch / self.step_size)  # wrong: ⌈e/k⌉
+
+
+
+def clip_each_parameter_by_its_own_norm(params, max_norm, norm_type=2.0):
+    params = list(params)
+    total = np.sqrt(sum(float(np.sum(p.grad**2)) for p in params))
+    for p in params:
+        norm = np.sqrt(np.sum(p.grad**2))
+        p.grad *= min(1.0, max_norm / (norm + 1e-6))  # wrong: per-parameter norms
+    return total
+
+
+def clip_also_scales_up(params, max_norm, norm_type=2.0):
+    params = list(params)
+    total = np.sqrt(sum(float(np.sum(p.grad**2)) for p in params))
+    for p in params:
+        p.grad *= max_norm / (total + 1e-6)  # wrong: no min(1, ...): small gradients grow
+    return total
 
 
 MUTANTS = {
@@ -251,6 +331,17 @@ MUTANTS = {
                              batch_norm_dgamma_without_z_norm),
     "where passes both": (functions.Where, "backward", where_passes_both),
     "where swaps the mask": (functions.Where, "backward", where_swaps_the_mask),
+    "RMSprop without the square": (optim.RMSprop, "step", rmsprop_without_the_square),
+    "RMSprop without the root": (optim.RMSprop, "step", rmsprop_without_the_root),
+    "Adam without bias correction": (optim.Adam, "step", adam_without_bias_correction),
+    "Adam bias correction one step late": (optim.Adam, "step", adam_corrected_one_step_late),
+    "inverse-time decay one epoch late": (optim.InverseTimeDecay, "lr_at",
+                                          inverse_time_one_epoch_late),
+    "exponential decay one epoch early": (optim.ExponentialDecay, "lr_at",
+                                          exponential_one_epoch_early),
+    "staircase rounds up": (optim.StepDecay, "lr_at", staircase_rounds_up),
+    "clipping per parameter": (optim, "clip_grad_norm_", clip_each_parameter_by_its_own_norm),
+    "clipping scales up too": (optim, "clip_grad_norm_", clip_also_scales_up),
 }
 
 CAUGHT_BY = {
@@ -281,6 +372,15 @@ CAUGHT_BY = {
     "batch norm dγ = Σ dZ̃": ["F13.2", "F13.3 elementary ops"],
     "where passes both": ["np.where"],
     "where swaps the mask": ["np.where"],
+    "RMSprop without the square": ["F14.1"],
+    "RMSprop without the root": ["F14.1"],
+    "Adam without bias correction": ["F14.2"],
+    "Adam bias correction one step late": ["F14.2"],
+    "inverse-time decay one epoch late": ["F14.3 inverse time"],
+    "exponential decay one epoch early": ["F14.3 exponential"],
+    "staircase rounds up": ["F14.3 staircase"],
+    "clipping per parameter": ["F14.4 clipped"],
+    "clipping scales up too": ["F14.4 not clipped"],
 }
 
 

@@ -48,7 +48,7 @@ def test_sgd_is_w_minus_alpha_dw_in_place(shape, seed, lr):
 def test_step_skips_parameters_without_grad_and_zero_grad_clears():
     a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     for opt in (optim.SGD([a, b], lr=0.5), optim.Momentum([a, b], lr=0.5),
-                optim.Adam([a, b], lr=0.5)):
+                optim.RMSprop([a, b], lr=0.5), optim.Adam([a, b], lr=0.5)):
         a.grad, b.grad = np.array([1.0]), None
         before_b = b.data.copy()
         opt.step()
@@ -111,6 +111,7 @@ def test_adam_first_step_moves_each_weight_by_about_lr():
 @pytest.mark.parametrize("make", [
     lambda ps: optim.SGD(ps, lr=0.1),
     lambda ps: optim.Momentum(ps, lr=0.1),
+    lambda ps: optim.RMSprop(ps, lr=0.01),
     lambda ps: optim.Adam(ps, lr=0.1),
 ])
 def test_every_optimizer_minimises_a_quadratic(make):
@@ -178,6 +179,7 @@ def test_errors_are_explained():
 OPTIMIZERS = {
     "SGD": lambda ps: optim.SGD(ps, lr=1.2),
     "Momentum": lambda ps: optim.Momentum(ps, lr=0.5, beta=0.9),
+    "RMSprop": lambda ps: optim.RMSprop(ps, lr=0.01, beta=0.9),
     "Adam": lambda ps: optim.Adam(ps, lr=0.02, beta1=0.8, beta2=0.99),
 }
 
@@ -266,10 +268,13 @@ def _forget_buffers(opt):
     ("Momentum", _skip_load),  # the optimizer not loaded at all
     ("Adam", _skip_load),
     ("Momentum", _load_then(_forget_buffers)),  # v lost
+    ("RMSprop", _skip_load),
+    ("RMSprop", _load_then(_forget_buffers)),  # s lost
     ("Adam", _load_then(_forget_buffers)),  # v and s lost, t kept
     ("Adam", _load_then(_forget_steps)),  # only Adam's step counts t lost
     ("Adam", _load_then(lambda opt: setattr(opt, "lr", 0.001))),  # lr not restored
-], ids=["momentum-not-loaded", "adam-not-loaded", "momentum-v-lost", "adam-moments-lost",
+], ids=["momentum-not-loaded", "adam-not-loaded", "momentum-v-lost", "rmsprop-not-loaded",
+        "rmsprop-s-lost", "adam-moments-lost",
         "adam-t-lost", "adam-lr-lost"])
 def test_the_resume_test_sees_every_missing_part_of_the_state(kind, resume, tmp_path):
     """By construction: a resume that loses any part of the optimizer's state (everything, the
@@ -305,7 +310,7 @@ def test_adam_step_counts_are_per_parameter_and_restored():
     np.testing.assert_array_equal(b.data, b2.data)
 
 
-@pytest.mark.parametrize("kind", ["Momentum", "Adam"])
+@pytest.mark.parametrize("kind", ["Momentum", "RMSprop", "Adam"])
 def test_state_dict_is_a_copy_and_round_trips_through_npz_bit_for_bit(kind, tmp_path):
     model = nn.Sequential(nn.Dense(2, 3, activation="tanh", seed=0, dtype=np.float32),
                           nn.Dense(3, 1, activation="sigmoid", seed=1, dtype=np.float32))
@@ -315,13 +320,14 @@ def test_state_dict_is_a_copy_and_round_trips_through_npz_bit_for_bit(kind, tmp_
     state = opt.state_dict()
     assert state["optimizer"] == kind and int(state["num_parameters"]) == 4
     assert state["lr"] == opt.lr
-    state["0.W1.v"][...] = 7.0  # a copy: the optimizer's buffer is untouched
-    assert not np.any(opt.state_dict()["0.W1.v"] == 7.0)
+    suffix = next(iter(opt._buffers))  # v (Momentum, Adam) or s (RMSprop)
+    state[f"0.W1.{suffix}"][...] = 7.0  # a copy: the optimizer's buffer is untouched
+    assert not np.any(opt.state_dict()[f"0.W1.{suffix}"] == 7.0)
     state = opt.state_dict()
     other = OPTIMIZERS[kind](model.parameters())
-    first = getattr(other, other._buffers["v"])[0]
+    first = getattr(other, other._buffers[suffix])[0]
     other.load(opt.save(tmp_path / "opt"))
-    assert getattr(other, other._buffers["v"])[0] is first  # copied into, in place
+    assert getattr(other, other._buffers[suffix])[0] is first  # copied into, in place
     loaded = other.state_dict()
     assert list(loaded) == list(state)
     for key, value in state.items():

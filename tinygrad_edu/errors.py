@@ -69,13 +69,19 @@ class SavedFileError(TinygradEduError, ValueError):
 
 class ArgumentError(TinygradEduError, ValueError):
     """An argument of a public function with a value it cannot mean (a negative noise, eps=0,
-    an empty list, an unknown name); the message names the function, the argument, what was
-    given and what is expected. ``ArgumentTypeError`` is the kind for a wrong type."""
+    a learning rate of 0, β = 1, an empty list, an unknown name); the message names the
+    function, the argument, what was given and what is expected. ``ArgumentTypeError`` is
+    the kind for a wrong type."""
 
 
 class ArgumentTypeError(ArgumentError, TypeError):
     """An argument of the wrong type (a string where a number goes, a class where an instance
-    goes); an ``ArgumentError`` *and* a ``TypeError``."""
+    goes, ``SGD(None)``, ``beta="x"``); an ``ArgumentError`` *and* a ``TypeError``."""
+
+
+class GradientError(TinygradEduError, ValueError):
+    """A ``.grad`` an optimizer (or ``clip_grad_norm_``) cannot apply: nan/inf values, not an
+    array, or no gradient on any parameter. Raised before any parameter or state changes."""
 
 
 class _MessageKeyError(TinygradEduError, KeyError):

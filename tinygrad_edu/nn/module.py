@@ -235,6 +235,16 @@ class Module:
             message = f"load {os.fspath(path)!r}: {error}"
             raise type(error)(message) from None  # same class, the file named; nothing loaded
 
+    # -- PyTorch -----------------------------------------------------------------------------
+
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Sequential`` (needs torch): ``W`` is ``Linear.weight``,
+        ``b[:, 0]`` its bias; torch takes examples as rows, so ``torch_model(X.T)`` is
+        ``model(X).T``. See ``nn.torch_bridge``."""
+        from .torch_bridge import to_torch  # the optional bridge, on top of nn; loads torch
+
+        return to_torch(self)
+
     # -- display -----------------------------------------------------------------------------
 
     def extra_repr(self) -> str:
@@ -592,6 +602,15 @@ class Sequential(Module):
             elif getattr(layer, "numbered_after_dense", False) and index and layer.layer is None:
                 layer.set_index(index)  # a BatchNorm after Dense l: gamma{l}, beta{l}
             setattr(self, str(position), layer)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> Sequential:
+        """The ``Sequential`` of ``Dense`` layers equivalent to a torch module of ``Linear``
+        layers and activations (``Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Identity``);
+        needs torch. See ``nn.torch_bridge``."""
+        from .torch_bridge import from_torch  # the optional bridge, on top of nn; loads torch
+
+        return from_torch(module)
 
     def forward(self, X: Any) -> Any:
         A = X
