@@ -605,9 +605,9 @@ class Sequential(Module):
 
     @classmethod
     def from_torch(cls, module: Any) -> Sequential:
-        """The ``Sequential`` of ``Dense`` layers equivalent to a torch module of ``Linear``
-        layers and activations (``Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Identity``);
-        needs torch. See ``nn.torch_bridge``."""
+        """The ``Sequential`` equivalent to a torch module of ``Linear`` layers, activations
+        (``Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Identity``), ``BatchNorm1d`` and
+        ``Dropout``; needs torch. See ``nn.torch_bridge``."""
         from .torch_bridge import from_torch  # the optional bridge, on top of nn; loads torch
 
         return from_torch(module)
