@@ -11,7 +11,6 @@ only; it shares no code with the derivative rules (or with ``tinygrad_edu.gradch
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import hypothesis.extra.numpy as hnp
@@ -27,7 +26,8 @@ RTOL, ATOL = 1e-5, 1e-7  # tier 2 of TESTING.md: autodiff against central differ
 RELATIVE_TOL = 1e-6  # the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖)
 KINK_GAP = 10 * EPS  # keep at least this far from a kink (relu at 0, ties of max, ...)
 
-_SCALE = 10 if os.environ.get("TINYGRAD_EDU_HYPOTHESIS_PROFILE") == "thorough" else 1
+# the thorough profiles (``thorough``, ``ci-thorough``: 1000 examples) draw ten times more
+_SCALE = 10 if settings.default.max_examples > 100 else 1
 
 
 def numeric_settings(max_examples: int = 50) -> settings:
