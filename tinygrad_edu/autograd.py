@@ -52,6 +52,7 @@ class _Mode(threading.local):
     def __init__(self) -> None:
         self.grad = True  # record graphs (off inside no_grad)
         self.anomaly = False  # check every forward and backward value for nan/inf
+        self.saved: list[bool] = []  # the modes no_grad/enable_grad blocks restore
 
 
 MODE = _Mode()
@@ -75,25 +76,25 @@ ANOMALY = _AnomalyThreads()
 class _GradSwitch(contextlib.ContextDecorator):
     """Context manager *and* decorator that sets this thread's grad mode and restores it.
 
-    The modes to restore are kept per thread too, so one ``no_grad()`` object (a decorated
-    function, a shared ``with`` object) may be entered by several threads at once.
+    The modes to restore are kept on this thread's ``MODE`` (a stack: blocks nest), so one
+    ``no_grad()`` object (a decorated function, a shared ``with`` object) may be entered by
+    several threads at once.
     """
+
+    __slots__ = ("enabled",)
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._previous = threading.local()  # .stack: this thread's modes to restore
-
-    def _recreate_cm(self) -> _GradSwitch:
-        return _GradSwitch(self.enabled)  # a decorated function's every call has its own
 
     def __enter__(self) -> _GradSwitch:
-        stack = self._previous.__dict__.setdefault("stack", [])
-        stack.append(MODE.grad)
-        MODE.grad = self.enabled
+        mode = MODE
+        mode.saved.append(mode.grad)
+        mode.grad = self.enabled
         return self
 
     def __exit__(self, *exc: object) -> None:
-        MODE.grad = self._previous.stack.pop()
+        mode = MODE
+        mode.grad = mode.saved.pop()
 
 
 def no_grad() -> _GradSwitch:
