@@ -81,8 +81,6 @@ class _GradSwitch(contextlib.ContextDecorator):
     several threads at once.
     """
 
-    __slots__ = ("enabled",)
-
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
