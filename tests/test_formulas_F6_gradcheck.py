@@ -2,15 +2,20 @@
 
 The central difference is written out here in plain numpy (its own numpy forward pass and
 cost), and compared with ``backward()`` at tier 2 (rtol 1e-5, atol 1e-7) and with the
-course's relative difference ``‖g - ĝ‖ / (‖g‖ + ‖ĝ‖) <= 1e-6``; ``tinygrad_edu.gradcheck``
-(ε = 1e-4) must agree with both, and must *fail* when a derivative rule is wrong.
+course's relative difference ``‖g - ĝ‖ / (‖g‖ + ‖ĝ‖) <= 1e-6``, each widened by the central
+difference's own error estimate (``finite_differences``: where a gradient is small, the
+difference's truncation error is a larger part of it); ``tinygrad_edu.gradcheck`` (ε = 1e-4)
+must agree with both, and must *fail* when a derivative rule is wrong.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from finite_differences import assert_matches_central_differences
+from finite_differences import central_differences as differences_and_errors
 from formula_helpers import (
+    TIER2,
     NetCase,
     assert_tier2,
     engine_network,
@@ -35,23 +40,23 @@ def numpy_cost(case: NetCase) -> float:
     return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / case.m)
 
 
-def central_differences(case: NetCase, array: np.ndarray) -> np.ndarray:
+def central_differences(case: NetCase, array: np.ndarray):
     """g_i ≈ (J(θ^(i+)) - J(θ^(i-))) / 2ε with θ^(i±) = θ ± ε e_i, for every element of
-    ``array`` (one of the case's parameter arrays, nudged in place and restored)."""
-    g = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
+    ``array`` (one of the case's parameter arrays, nudged in place and restored); and a
+    function giving each element's error estimate."""
+
+    def J(i: tuple, h: float) -> float:
         original = array[i]
-        array[i] = original + EPSILON
-        plus = numpy_cost(case)
-        array[i] = original - EPSILON
-        minus = numpy_cost(case)
-        array[i] = original
-        g[i] = (plus - minus) / (2 * EPSILON)
-    return g
+        array[i] = original + h
+        try:
+            return numpy_cost(case)
+        finally:
+            array[i] = original
+
+    return differences_and_errors(J, array.shape, EPSILON)
 
 
-def course_relative_difference(g: np.ndarray, g_hat: np.ndarray) -> float:
-    return float(np.linalg.norm(g - g_hat) / (np.linalg.norm(g) + np.linalg.norm(g_hat)))
+TIER2_AND_COURSE = {"rtol": TIER2["rtol"], "atol": TIER2["atol"], "relative_tol": 1e-6}
 
 
 def cost_of_parameters(case: NetCase):
@@ -74,9 +79,12 @@ def check_F6_1(case: NetCase) -> None:
     """The scalar θ = b[L][0, 0]: (J(θ + ε) - J(θ - ε)) / 2ε against ∂J/∂θ."""
     t = engine_network(case)
     b_last = case.b[-1]
-    numeric = central_differences(case, b_last)[0, 0]
-    autodiff = t[f"b{case.L}"].grad[0, 0]
-    assert_tier2(autodiff, numeric, "dJ/dθ vs (J(θ+ε) - J(θ-ε)) / 2ε")
+    differences, error = central_differences(case, b_last)
+    numeric = differences[0, 0]
+    assert_matches_central_differences(
+        [t[f"b{case.L}"].grad], [differences], [error], **TIER2_AND_COURSE,
+        what="dJ/dθ vs (J(θ+ε) - J(θ-ε)) / 2ε",
+    )
     theta = tinygrad_edu.Tensor(b_last, requires_grad=True, name=f"b{case.L}")
 
     def f(theta):
@@ -91,14 +99,15 @@ def check_F6_1(case: NetCase) -> None:
 
 def check_F6_2(case: NetCase) -> None:
     t = engine_network(case)
-    analytic, numeric = [], []
+    analytic, numeric, errors = [], [], []
     for name, array in zip(parameter_names(case.L), parameter_arrays(case)):
-        g_hat = central_differences(case, array)
-        assert_tier2(t[name].grad, g_hat, f"d{name} vs central differences, element by element")
-        analytic.append(t[name].grad.ravel())
-        numeric.append(g_hat.ravel())
-    g, g_hat = np.concatenate(analytic), np.concatenate(numeric)
-    assert course_relative_difference(g, g_hat) <= 1e-6, "‖g - ĝ‖ / (‖g‖ + ‖ĝ‖) <= 1e-6"
+        g_hat, error = central_differences(case, array)
+        analytic.append(t[name].grad)
+        numeric.append(g_hat)
+        errors.append(error)
+    # element by element, and ‖g - ĝ‖ / (‖g‖ + ‖ĝ‖) <= 1e-6 over the whole θ
+    assert_matches_central_differences(analytic, numeric, errors, **TIER2_AND_COURSE,
+                                       what="dW, db vs central differences")
     tensors = [
         tinygrad_edu.Tensor(p, requires_grad=True, name=n)
         for n, p in zip(parameter_names(case.L), parameter_arrays(case))
@@ -107,7 +116,7 @@ def check_F6_2(case: NetCase) -> None:
     assert result, str(result)
     assert result.relative_difference <= 1e-6
     for report, ours in zip(result.inputs, numeric):
-        assert_tier2(report.numeric.ravel(), ours, f"gradcheck's numeric {report.name} vs ours")
+        assert_tier2(report.numeric, ours, f"gradcheck's numeric {report.name} vs ours")
 
 
 # L = 2..3 layers; pinned: a 2-3-1 tanh network

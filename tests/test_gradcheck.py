@@ -146,3 +146,24 @@ def test_relative_difference_is_the_course_metric(x):
         assert relative_difference(a, -a) == pytest.approx(1.0)
         assert relative_difference(a, np.zeros_like(a)) == pytest.approx(1.0)
     assert relative_difference(np.array([3.0]), np.array([1.0])) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("a", "y"), [(0.23703976, 0.23354574), (0.63796513, 0.63779575)])
+def test_a_small_gradient_passes_within_the_central_differences_own_error(a, y, monkeypatch):
+    """A ≈ Y: dJ/dA = (A - Y) / (A(1 - A)) is about 2e-2 or 7e-4, and the central difference
+    errs by about 1e-8 (ε² J'''/6): more than the fixed 1e-6 of the gradient. gradcheck
+    allows for that error, says so, and still rejects a rule off by a thousandth."""
+    A = Tensor([a], requires_grad=True, name="A")
+    Y = np.array([y])
+    result = gradcheck(lambda t: F.binary_cross_entropy(t, Y), A)
+    assert result and result.relative_difference > 1e-6  # passed only within the error
+    assert result.difference_error is not None and result.difference_error < 1e-6
+    assert "central difference's own error" in str(result)
+    rule = F.BinaryCrossEntropy.backward
+
+    def off_by_a_thousandth(self, g, out, A, Y):
+        dA, dY = rule(self, g, out, A, Y)
+        return dA * 1.001, dY
+
+    monkeypatch.setattr(F.BinaryCrossEntropy, "backward", off_by_a_thousandth)
+    assert not gradcheck(lambda t: F.binary_cross_entropy(t, Y), A)

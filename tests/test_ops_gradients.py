@@ -318,6 +318,10 @@ def test_concatenate_and_stack_gradients(shape, seed, data):
 @example(shape=(1, 1), seed=0, reduction="mean", labels="0/1")  # m = 1
 @example(shape=(2, 3), seed=1, reduction="mean", labels="all 0")
 @example(shape=(1, 4), seed=2, reduction="sum", labels="all 1")
+# A ≈ Y (0.2370 vs 0.2335; 0.63797 vs 0.63780): the gradient is small and the central
+# difference's own error exceeds the fixed 1e-6 of it; the thorough profile found these
+@example(shape=(1,), seed=309, reduction="mean", labels="soft")
+@example(shape=(1,), seed=7045, reduction="sum", labels="soft")
 def test_binary_cross_entropy_gradients(shape, seed, reduction, labels):
     rng = np.random.default_rng(seed)
     Y = {

@@ -5,6 +5,7 @@ closed form, against central differences of the first-order gradient, and for sy
 from __future__ import annotations
 
 import numpy as np
+from finite_differences import OPS_PER_COST, ROUNDING, assert_matches_central_differences
 from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import (
@@ -15,7 +16,6 @@ from strategies import (
     inner,
     numeric_settings,
     random_graph,
-    relative_difference,
     seeds,
     shapes,
 )
@@ -43,25 +43,35 @@ def numerical_hessian_vector_product(f, x_values, v, eps=EPS):
     """D(ε) = (∇f(x + εv) − ∇f(x − εv)) / 2ε with first-order autodiff gradients, refined by
     Richardson extrapolation, (4 D(ε/2) − D(ε)) / 3: the central difference alone errs by
     O(ε²) times a fourth derivative, which reached 1e-6 of a small Hessian entry (seed 25409,
-    a one-element random graph); the extrapolation cancels that term (error O(ε⁴))."""
+    a one-element random graph); the extrapolation cancels that term (error O(ε⁴)).
+
+    Returns it and a function giving its error estimate: ``|D(ε/2) − D(ε)| / 3``, the
+    truncation error of ``D(ε/2)`` (a generous bound for the extrapolation's), plus the rounding
+    of the gradients, ``64 u (|∇f(x + hv)| + |∇f(x − hv)|) / 2h`` at h = ε/2, times 5/3 for
+    the extrapolation's weights (see ``finite_differences``)."""
 
     def gradient_at(values):
         x = Tensor(values, requires_grad=True)
         return grad(f(x), x)
 
     def central(h):
-        return (gradient_at(x_values + h * v) - gradient_at(x_values - h * v)) / (2 * h)
+        plus, minus = gradient_at(x_values + h * v), gradient_at(x_values - h * v)
+        rounding = OPS_PER_COST * ROUNDING * (np.abs(plus) + np.abs(minus)) / (2 * h)
+        return (plus - minus) / (2 * h), rounding
 
-    return (4 * central(eps / 2) - central(eps)) / 3
+    (half, rounding), (full, _) = central(eps / 2), central(eps)
+    return (4 * half - full) / 3, lambda: np.abs(half - full) / 3 + 5 / 3 * rounding
 
 
-def assert_close_hvp(analytic: np.ndarray, numeric: np.ndarray, what: str) -> None:
+def assert_close_hvp(analytic: np.ndarray, numeric_and_error, what: str) -> None:
     """Tier 2 with the absolute tolerance scaled to the largest entry: the central difference
     of a gradient errs by about ε² times a fourth derivative of f, which is shared by all the
-    entries (a small entry next to large ones carries the large ones' error)."""
+    entries (a small entry next to large ones carries the large ones' error); widened, like
+    every tier-2 check, by the difference's own error estimate."""
+    numeric, error = numeric_and_error
     scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
-    np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL * scale, err_msg=what)
-    assert relative_difference(analytic, numeric) <= RELATIVE_TOL, what
+    assert_matches_central_differences([analytic], [numeric], [error], rtol=RTOL,
+                                       atol=ATOL * scale, relative_tol=RELATIVE_TOL, what=what)
 
 
 @numeric_settings(40)

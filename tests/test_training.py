@@ -68,7 +68,9 @@ def test_the_issue_example_trains_the_flower_to_90_percent(flower, capsys):
             print(f"Cost after iteration {i}: {J.item():.6f}")
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 10
-    # the line seed 002 prints, then the notebook's well-known run up to iteration 7000
+    # Up to iteration 7000 the run is determined: every BLAS kernel tried (SkylakeX, Haswell,
+    # Zen, Sandybridge, Prescott) agrees with plain numpy to 2e-14, so the notebook's printed
+    # lines are compared exactly and the costs to rtol 1e-9.
     assert lines[:8] == [
         "Cost after iteration 0: 0.693048",
         "Cost after iteration 1000: 0.288083",
@@ -79,13 +81,19 @@ def test_the_issue_example_trains_the_flower_to_90_percent(flower, capsys):
         "Cost after iteration 6000: 0.219731",
         "Cost after iteration 7000: 0.217504",
     ]
-    # afterwards the run oscillates (the cost rises from 7000 to 8000) and rounding decides the
-    # 4th decimal: the notebook printed 0.2186 at 9000; plain numpy here prints 0.218548
-    assert abs(costs[9000] - 0.2186) < 1e-3
     reference = notebook_nn_model(X, Y)
-    np.testing.assert_allclose(costs[:7001], reference[:7001], rtol=1e-6)
-    np.testing.assert_allclose(costs, reference, rtol=5e-3)  # measured: at most 2e-3 (at 7860)
-    assert training.accuracy(model, X, Y) >= 90.0
+    np.testing.assert_allclose(costs[:7001], reference[:7001], rtol=1e-9)
+    # Past it, chaos is not a spec: near iteration 7850 descent at lr 1.2 turns unstable and
+    # amplifies the last bit of rounding, which depends on the BLAS kernel and the CPU's vector
+    # width (8000 prints 0.219422, 0.219450, 0.219506 or 0.219578; engine and plain numpy
+    # differ by up to 1.6 % at 7888). What holds on every machine is robust: the cost stays
+    # in a band (measured 0.21595-0.21971 past 7000), the printed digits the README shows
+    # (0.219… at 8000, 0.218… at 9000), the notebook's 0.2186 at 9000 to 1e-3, the accuracy.
+    assert all(0.214 < c < 0.222 for c in costs[7000:]), (min(costs[7000:]), max(costs[7000:]))
+    assert lines[8].startswith("Cost after iteration 8000: 0.219"), lines[8]
+    assert lines[9].startswith("Cost after iteration 9000: 0.218"), lines[9]
+    assert abs(costs[9000] - 0.2186) < 1e-3 and abs(reference[9000] - 0.2186) < 1e-3
+    assert training.accuracy(model, X, Y) >= 90.0  # 90.5 or 90.75 %, depending on the kernel
 
 
 def test_fit_prints_the_course_lines_and_logistic_regression_stays_near_47(flower, capsys):
@@ -109,7 +117,9 @@ def test_fit_equals_the_hand_written_loop_and_small_hidden_layers_underfit(flowe
     np.random.seed(2)
     one_unit = nn.Sequential(nn.Dense(2, 1, "tanh"), nn.Dense(1, 1, "sigmoid"))
     training.fit(one_unit, X, Y, iterations=5000, print_every=None)
-    assert training.accuracy(one_unit, X, Y) == pytest.approx(67.5)  # the notebook's sweep
+    # the notebook's sweep; one tanh unit at lr 1.2 converges smoothly (no unstable phase), so
+    # the accuracy, a count of 400 points, is the same with every BLAS kernel tried
+    assert training.accuracy(one_unit, X, Y) == pytest.approx(67.5)
 
 
 def test_mini_batches_one_batch_of_m_is_batch_descent(flower):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,33 +49,59 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Mode:
-    """Global switches read on the hot path (one attribute lookup per op)."""
+class _Mode(threading.local):
+    """The switches read on the hot path (one attribute lookup per op), one set per thread.
 
-    __slots__ = ("anomaly", "grad")
+    As in PyTorch, grad mode and anomaly mode belong to the thread that sets them: a
+    ``no_grad()`` in a data loader, a progress bar or a web demo's thread does not stop another
+    thread's training from recording. ``__init__`` runs once in every thread that reads
+    ``MODE``, so a new thread starts with grad mode on and anomaly mode off.
+    """
 
     def __init__(self) -> None:
         self.grad = True  # record graphs (off inside no_grad)
         self.anomaly = False  # check every forward and backward value for nan/inf
+        self.saved: list[bool] = []  # the modes no_grad/enable_grad blocks restore
 
 
 MODE = _Mode()
 
 
+class _AnomalyThreads:
+    """How many threads are inside ``detect_anomaly()``: a plain counter the hot path reads
+    first (``ANOMALY.threads and MODE.anomaly``), so the thread-local ``MODE.anomaly`` is
+    looked up only while some thread hunts a nan."""
+
+    __slots__ = ("lock", "threads")
+
+    def __init__(self) -> None:
+        self.threads = 0
+        self.lock = threading.Lock()
+
+
+ANOMALY = _AnomalyThreads()
+
+
 class _GradSwitch(contextlib.ContextDecorator):
-    """Context manager *and* decorator that sets grad mode and restores it afterwards."""
+    """Context manager *and* decorator that sets this thread's grad mode and restores it.
+
+    The modes to restore are kept on this thread's ``MODE`` (a stack: blocks nest), so one
+    ``no_grad()`` object (a decorated function, a shared ``with`` object) may be entered by
+    several threads at once.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._previous: list[bool] = []
 
     def __enter__(self) -> _GradSwitch:
-        self._previous.append(MODE.grad)
-        MODE.grad = self.enabled
+        mode = MODE
+        mode.saved.append(mode.grad)
+        mode.grad = self.enabled
         return self
 
     def __exit__(self, *exc: object) -> None:
-        MODE.grad = self._previous.pop()
+        mode = MODE
+        mode.grad = mode.saved.pop()
 
 
 def no_grad() -> _GradSwitch:
@@ -92,7 +119,7 @@ def enable_grad() -> _GradSwitch:
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops currently record the graph."""
+    """Whether ops currently record the graph (in this thread)."""
     return MODE.grad
 
 
@@ -100,16 +127,22 @@ def is_grad_enabled() -> bool:
 def detect_anomaly() -> Any:
     """Raise ``AnomalyError`` at the first op whose output or gradient holds nan or inf.
 
+    Anomaly mode, like grad mode, is the calling thread's: other threads are not checked.
+
     Without it a nan spreads silently through the rest of the graph; with it the error
     names the op, its input tensors and their shapes. It costs one ``isfinite`` check per op,
     so use it to hunt a problem, not in every training loop.
     """
     previous = MODE.anomaly
+    with ANOMALY.lock:
+        ANOMALY.threads += 1
     MODE.anomaly = True
     try:
         yield
     finally:
         MODE.anomaly = previous
+        with ANOMALY.lock:
+            ANOMALY.threads -= 1
 
 
 def check_forward_finite(out: Tensor) -> None:
@@ -405,7 +438,7 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     _check_can_backward(root, "backward()")
     rerun = root._ctx is not None and root.grad is not None  # this graph ran backward before
     recording = MODE.grad
-    MODE.grad = False  # as no_grad(): the rules' arithmetic on arrays records nothing
+    MODE.grad = False  # as no_grad() (this thread's): the rules' arithmetic records nothing
     try:
         _, revisited, accumulated = _run((root,), (_seed(root, gradient, False),), False, None)
     finally:

@@ -39,6 +39,7 @@ number of examples of a mean cost.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import html
 import math
@@ -262,16 +263,29 @@ class Sym:
     # -- structure and values ------------------------------------------------------------
 
     def key(self) -> tuple:
-        """A hashable description of the tree: equal keys, equal expressions."""
-        if self._key is None:
-            if self.op == "var":
-                who = self.source if isinstance(self.source, _PYTHON_SCALARS) else id(
-                    self.source)
-                self._key = ("var", self.label, who)
-            elif self.op == "const":
-                self._key = ("const", _frozen(self.attrs))
+        """A hashable description of the tree: equal keys, equal expressions.
+
+        Worked out bottom-up with a stack (a sum of 10 000 fan-out terms is 10 000 deep),
+        descending only into the subtrees whose key is not known yet."""
+        stack = [self]
+        while stack:
+            node = stack[-1]
+            if node._key is not None:
+                stack.pop()
+                continue
+            missing = [a for a in node.args if a._key is None]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            if node.op == "var":
+                who = node.source if isinstance(node.source, _PYTHON_SCALARS) else id(
+                    node.source)
+                node._key = ("var", node.label, who)
+            elif node.op == "const":
+                node._key = ("const", _frozen(node.attrs))
             else:
-                self._key = (self.op, _frozen(self.attrs), *(a.key() for a in self.args))
+                node._key = (node.op, _frozen(node.attrs), *(a._key for a in node.args))
         return self._key
 
     def walk(self) -> Iterator[Sym]:
@@ -540,8 +554,27 @@ def _axis_text(axes: tuple) -> str:
     return str(axes[0]) if len(axes) == 1 else str(axes)
 
 
-def _fmt(s: Sym, notation: str, notes: dict) -> tuple[str, int]:
-    """``(text, precedence)`` of a tree; ``notes`` collects the floors hidden (course)."""
+def _fmt(s: Sym, notation: str, notes: dict, memo: dict | None = None) -> tuple[str, int]:
+    """``(text, precedence)`` of a tree; ``notes`` collects the floors hidden (course).
+
+    The first call formats the tree bottom-up (``walk``: children first) into ``memo``, so
+    that each call below finds its arguments' texts there and recurses one level only: a
+    sum of 10 000 fan-out terms is 10 000 deep. A text is dropped from ``memo`` once every
+    node that uses it has been formatted."""
+    if memo is None:
+        memo = {}
+        nodes = [n for n in s.walk() if n.args]
+        uses = collections.Counter(id(a) for n in nodes for a in n.args)
+        for node in nodes:
+            memo[id(node)] = _fmt(node, notation, notes, memo)
+            for a in node.args:
+                uses[id(a)] -= 1
+                if not uses[id(a)]:
+                    memo.pop(id(a), None)
+        return memo[id(s)] if s.args else _fmt(s, notation, notes, memo)
+    found = memo.get(id(s))
+    if found is not None:
+        return found
     course = notation == "course"
     op = s.op
     if op == "var":
@@ -553,10 +586,10 @@ def _fmt(s: Sym, notation: str, notes: dict) -> tuple[str, int]:
     if op in ("add", "sub", "mul", "div", "matmul", "pow"):
         if op == "mul" and args[1].op == "div" and _is_const(args[1].args[0], 1) and course:
             shown = _display("div", (args[0], args[1].args[1]), s.shape)
-            return _fmt(shown, notation, notes)
+            return _fmt(shown, notation, notes, memo)
         prec = _PREC[op]
-        left, lp = _fmt(args[0], notation, notes)
-        right, rp = _fmt(args[1], notation, notes)
+        left, lp = _fmt(args[0], notation, notes, memo)
+        right, rp = _fmt(args[1], notation, notes, memo)
         mixed = {"mul", "div", "matmul"}
         left_ops, right_op = args[0].op, args[1].op
         if lp < prec or (op == "pow" and lp <= prec) or (
@@ -568,62 +601,62 @@ def _fmt(s: Sym, notation: str, notes: dict) -> tuple[str, int]:
         sep = "**" if op == "pow" else f" {_SYMBOL[op]} "
         return f"{left}{sep}{right}", prec
     if op == "neg":
-        inner, ip = _fmt(args[0], notation, notes)
+        inner, ip = _fmt(args[0], notation, notes, memo)
         return f"-({inner})" if ip <= 3 and ip != _ATOM else f"-{inner}", 3
     if op == "square":
-        inner, ip = _fmt(args[0], notation, notes)
+        inner, ip = _fmt(args[0], notation, notes, memo)
         return (f"({inner})" if ip <= 4 else inner) + "**2", 4
     if op == "transpose":
-        inner, ip = _fmt(args[0], notation, notes)
+        inner, ip = _fmt(args[0], notation, notes, memo)
         if s.ndim == 2 or s.attrs == tuple(reversed(range(s.ndim))):
             wrapped = inner if ip == _ATOM else f"({inner})"
             return (f"{wrapped}ᵀ", 5) if course else (f"{wrapped}.T", _ATOM)
         return f"np.transpose({inner}, {s.attrs})", _ATOM
     if op == "sum":
-        inner = _fmt(args[0], notation, notes)[0]
+        inner = _fmt(args[0], notation, notes, memo)[0]
         axes, keepdims = s.attrs
         if axes == tuple(range(args[0].ndim)) and not keepdims:
             return f"np.sum({inner})", _ATOM
         extra = ", keepdims=True" if keepdims else ""
         return f"np.sum({inner}, axis={_axis_text(axes)}{extra})", _ATOM
     if op == "reshape":
-        inner, ip = _fmt(args[0], notation, notes)
+        inner, ip = _fmt(args[0], notation, notes, memo)
         inner = inner if ip == _ATOM else f"({inner})"
         return f"{inner}.reshape({', '.join(map(str, s.attrs)) or '()'})", _ATOM
     if op == "broadcast_to":
-        return f"np.broadcast_to({_fmt(args[0], notation, notes)[0]}, {s.attrs})", _ATOM
+        return f"np.broadcast_to({_fmt(args[0], notation, notes, memo)[0]}, {s.attrs})", _ATOM
     if op == "getitem":
-        inner, ip = _fmt(args[0], notation, notes)
+        inner, ip = _fmt(args[0], notation, notes, memo)
         inner = inner if ip == _ATOM else f"({inner})"
         return f"{inner}[{_index_text(s.attrs)}]", _ATOM
     if op == "scatter":
         index, shape = s.attrs
-        inner = _fmt(args[0], notation, notes)[0]
+        inner = _fmt(args[0], notation, notes, memo)[0]
         return f"scatter({inner}, [{_index_text(index)}], {shape})", _ATOM
     if op == "where":
-        parts = ", ".join(_fmt(a, notation, notes)[0] for a in args)
+        parts = ", ".join(_fmt(a, notation, notes, memo)[0] for a in args)
         return f"np.where({parts})", _ATOM
     if op == "sigmoid":
-        inner = _fmt(args[0], notation, notes)[0]
+        inner = _fmt(args[0], notation, notes, memo)[0]
         return (f"σ({inner})" if course else f"sigmoid({inner})"), _ATOM
     if op == "call":
         name, extra = s.attrs
-        parts = [_fmt(a, notation, notes)[0] for a in args] + list(extra)
+        parts = [_fmt(a, notation, notes, memo)[0] for a in args] + list(extra)
         return f"{name}({', '.join(parts)})", _ATOM
     name = s.attrs.__name__  # a ufunc
     if name == "maximum" and course and args[1].op == "const" and \
             0 < float(np.max(args[1].attrs)) < _FLOOR_LIMIT:
-        inner, ip = _fmt(args[0], notation, notes)
+        inner, ip = _fmt(args[0], notation, notes, memo)
         notes[inner] = _number(np.max(args[1].attrs))
         return inner, ip
     if name in _INFIX_UFUNCS:
         symbol = _INFIX_UFUNCS[name]
-        texts = [_fmt(a, notation, notes) for a in args]
+        texts = [_fmt(a, notation, notes, memo) for a in args]
         wrapped = [t if p >= 3 else f"({t})" for t, p in texts]
         if len(args) == 1:
             return f"{symbol}{wrapped[0]}", 3
         return f"{wrapped[0]} {symbol} {wrapped[1]}", 0
-    parts = ", ".join(_fmt(a, notation, notes)[0] for a in args)
+    parts = ", ".join(_fmt(a, notation, notes, memo)[0] for a in args)
     return f"{_FUNCTIONS[name]}({parts})", _ATOM
 
 
@@ -1189,15 +1222,73 @@ def _is_gradient_var(s: Sym) -> bool:
     return s.op == "var" and isinstance(s.source, Equation)
 
 
+# the ops through which an upstream gradient's course form can take part in a rewrite of
+# _recognise: a product/quotient whose factors cancel, and (A @ B)ᵀ = Bᵀ @ Aᵀ
+_INLINE_INTO = {"mul", "div", "neg", "square", "transpose"}
+
+
+def _inlinable(base: Sym) -> list:
+    """The upstream gradients of ``base`` worth inlining in ``_finish``: the root, and those
+    used by an op of ``_INLINE_INTO``. A gradient used only by a sum or a matmul (``dW = dZ1
+    @ Xᵀ + dZ2 @ Xᵀ + ...``, the fan-out of a long graph) cannot cancel with anything, and
+    trying each of 10 000 such terms would rebuild the whole line 10 000 times."""
+    nodes = list(base.walk())  # children first: the order the lines' vars are tried in
+    wanted = {id(a) for n in nodes if n.op in _INLINE_INTO for a in n.args}
+    wanted.add(id(base))
+    return [n for n in nodes if id(n) in wanted and _is_gradient_var(n)]
+
+
+class _Regions:
+    """Where inlining an upstream gradient into a line can make ``_recognise`` fire.
+
+    Its rewrites look only inside a product/quotient (the factors ``_cancel`` flattens through
+    mul, div, neg and square) and at a transpose of a matmul. So inlining ``v`` changes
+    something only inside the regions around ``v``: from each place ``v`` is used, up through
+    those ops. ``may_fire`` tries the rewrite on these regions alone — a few nodes, where the
+    whole line of a fan-out (``dW = dZ1 @ Xᵀ + dZ2 @ Xᵀ + ...``, 10 000 terms) is large —
+    and only then does ``_finish`` rebuild the line."""
+
+    def __init__(self, tree: Sym) -> None:
+        self.parents: dict = collections.defaultdict(list)
+        self.uses: dict = collections.defaultdict(list)  # a gradient's key -> its vars
+        for node in tree.walk():
+            for a in node.args:
+                self.parents[id(a)].append(node)
+            if _is_gradient_var(node):
+                self.uses[node.key()].append(node)
+
+    def may_fire(self, v: Sym, upstream: Sym) -> bool:
+        roots: dict = {}
+        stack = list(self.uses.get(v.key(), ()))
+        seen: set = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            up = [p for p in self.parents.get(id(node), ()) if p.op in _INLINE_INTO]
+            if not up or len(up) < len(self.parents.get(id(node), ())):
+                roots[id(node)] = node  # the top of a region (or a use outside one)
+            stack.extend(up)
+        mapping = {v.key(): upstream}
+        return any(_recognise(_substitute(root, mapping))[1] for root in roots.values())
+
+
 def _finish(eq: Equation, notation: str) -> None:
     """Recognise the course's form and write the line."""
     base = _strip_floors(eq.expr)
     reduced, fired = _recognise(base)
-    for v in [n for n in base.walk() if _is_gradient_var(n)]:
+    regions = None
+    for v in _inlinable(base):
         upstream = v.source.reduced
+        if regions is None:
+            regions = _Regions(reduced)
+        if not regions.may_fire(v, upstream):
+            continue  # (a linear test instead of rebuilding the whole line)
         candidate, inlined = _recognise(_substitute(reduced, {v.key(): upstream}))
         if inlined and candidate.shape == eq.shape:
             reduced, fired = candidate, True
+            regions = None
     eq.reduced = reduced
     shown = _course_form_of_bce(reduced)
     if shown.key() != reduced.key():

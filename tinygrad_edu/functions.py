@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import advice, checks
-from .autograd import MODE, Shortcut, check_forward_finite
+from .autograd import ANOMALY, MODE, Shortcut, check_forward_finite
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -73,7 +73,7 @@ def make_result(data: Any, ctx: Function | None) -> Tensor:
     t.name = None
     t.requires_grad = ctx is not None
     t._ctx = ctx
-    if MODE.anomaly:
+    if ANOMALY.threads and MODE.anomaly:  # the counter first: MODE is thread-local (slower)
         check_forward_finite(t)
     return t
 
