@@ -66,7 +66,7 @@ def test_graph_collapse_layers_and_max_nodes(tmp_path, capsys):
 def test_graph_without_a_renderer_writes_the_dot_and_exits_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv(viz.RENDERER_ENV, raising=False)
-    monkeypatch.setattr(viz, "_script_dirs", lambda: [])
+    monkeypatch.setattr(viz.rendering, "_script_dirs", lambda: [])
     assert cli.main(["graph", "--out", str(tmp_path / "graph.svg")]) == 1
     assert 'pip install "tinygrad_edu[render]"' in capsys.readouterr().err
     assert (tmp_path / "graph.dot").read_text().startswith("digraph computation_graph {")

@@ -397,7 +397,7 @@ def test_the_digraph_shows_as_svg_in_a_notebook():
 def hide_renderers(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv(viz.RENDERER_ENV, raising=False)
-    monkeypatch.setattr(viz, "_script_dirs", lambda: [])
+    monkeypatch.setattr(viz.rendering, "_script_dirs", lambda: [])
 
 
 def test_without_a_renderer_draw_works_and_render_writes_the_dot_and_says_how(
@@ -429,7 +429,7 @@ def test_without_a_renderer_draw_works_and_render_writes_the_dot_and_says_how(
 def test_renderer_search_order(monkeypatch, tmp_path):
     hide_renderers(monkeypatch, tmp_path)
     # graphviz-pure in this Python's scripts folder, when nothing is on PATH
-    monkeypatch.setattr(viz, "_script_dirs", lambda: [tmp_path / "scripts"])
+    monkeypatch.setattr(viz.rendering, "_script_dirs", lambda: [tmp_path / "scripts"])
     scripts, bin_dir = tmp_path / "scripts", tmp_path / "bin"
     for folder, name in [(scripts, "graphviz-pure"), (bin_dir, "dot"), (bin_dir, "graphviz-pure")]:
         folder.mkdir(exist_ok=True)

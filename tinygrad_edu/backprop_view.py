@@ -42,6 +42,9 @@ from .backprop_html import page
 from .errors import TinygradEduError
 from .explain import Equation, explain
 from .tensor import Tensor
+from .viz.labels import _array_lines
+from .viz.names import _op_label
+from .viz.rendering import _run_renderer
 
 __all__ = ["BackpropView", "Part", "Step", "backprop"]
 
@@ -184,7 +187,7 @@ class BackpropView:
 
     def _rule_words(self, part: Part, step: Step) -> str:
         ctx = part.made._ctx
-        op = viz._op_label(ctx.name, ctx.attributes())
+        op = _op_label(ctx.name, ctx.attributes())
         if any(p is step.target for p in ctx.parents):  # identity: Tensor == is element-wise
             return f"the rule of {op} (making {self._name(part.made)})"
         skipped = part.edges[0][1]  # a fused rule: past the op that made the tensor between
@@ -226,7 +229,7 @@ class BackpropView:
             program = viz.find_renderer(self.renderer)
             self._rankdir = "LR"
             if program is not None:
-                svg = viz._run_renderer(self._dot(len(self) - 1, "LR"), "svg", program)
+                svg = _run_renderer(self._dot(len(self) - 1, "LR"), "svg", program)
                 if viz.svg_width_px(svg.decode("utf-8")) > viz.NOTEBOOK_WIDTH:
                     self._rankdir = "TB"
         return self._rankdir
@@ -254,7 +257,7 @@ class BackpropView:
             raise viz.RendererNotFoundError(
                 f"viz.backprop: no Graphviz renderer found to draw the frames; {viz.RENDER_HINT}. "
                 "view.dot(k) gives each frame's DOT text without one.")
-        return viz._run_renderer(self._dot(k, self.rankdir, caption), format, program)
+        return _run_renderer(self._dot(k, self.rankdir, caption), format, program)
 
     def _picture(self, k: int) -> str:
         """Frame ``k`` as SVG without its caption (the HTML writes it above, where scrolling
@@ -340,7 +343,7 @@ def _gradient_name(label: str) -> str:
 
 
 def _value_lines(value: Any) -> list[str]:
-    return viz._array_lines(np.asarray(value))
+    return _array_lines(np.asarray(value))
 
 
 def _summary(value: Any) -> str:

@@ -221,6 +221,8 @@ class Add(Function):
 
     __slots__ = ()
     name = "add"
+    infix = "+"  # viz writes a short formula with it: W1 @ X + b1
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.add)
 
     def backward(self, g, out, x, y):
@@ -236,6 +238,8 @@ class Sub(Function):
 
     __slots__ = ()
     name = "sub"
+    infix = "-"  # viz writes a short formula with it: W1 @ X + b1
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.subtract)
 
     def backward(self, g, out, x, y):
@@ -251,6 +255,8 @@ class Mul(Function):
 
     __slots__ = ()
     name = "mul"
+    infix = "*"  # viz writes a short formula with it: W1 @ X + b1
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.multiply)
 
     def backward(self, g, out, x, y):
@@ -266,6 +272,8 @@ class Div(Function):
 
     __slots__ = ()
     name = "div"
+    infix = "/"  # viz writes a short formula with it: W1 @ X + b1
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.divide)
 
     def backward(self, g, out, x, y):
@@ -292,6 +300,7 @@ class PowScalar(Function):
 
     __slots__ = ("exponent",)
     name = "pow"
+    infix = "**"  # viz writes a short formula with it: W1 @ X + b1
 
     @classmethod
     def apply(cls, x: Tensor, exponent: float) -> Tensor:
@@ -316,6 +325,8 @@ class Pow(Function):
 
     __slots__ = ()
     name = "pow"
+    infix = "**"  # viz writes a short formula with it: W1 @ X + b1
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.power)
 
     def backward(self, g, out, x, y):
@@ -334,6 +345,7 @@ class Maximum(Function):
 
     __slots__ = ()
     name = "maximum"
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.maximum)
 
     def backward(self, g, out, x, y):
@@ -351,6 +363,7 @@ class Minimum(Function):
 
     __slots__ = ()
     name = "minimum"
+    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.minimum)
 
     def backward(self, g, out, x, y):
@@ -378,6 +391,7 @@ class MatMul(Function):
 
     __slots__ = ()
     name = "matmul"
+    infix = "@"  # viz writes a short formula with it: W1 @ X + b1
     forward = staticmethod(np.matmul)
 
     @classmethod

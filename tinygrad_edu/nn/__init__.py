@@ -8,8 +8,10 @@ costs and the weight penalty; ``nn.init`` the weight initializations.
 from __future__ import annotations
 
 from . import functional, init
+from .dense import Dense
 from .layers import BatchNorm, Dropout
-from .module import Dense, Module, Sequential, deep_network
+from .module import Module
+from .sequential import Sequential, deep_network
 
 __all__ = ["BatchNorm", "Dense", "Dropout", "Module", "Sequential", "deep_network",
            "functional", "init"]

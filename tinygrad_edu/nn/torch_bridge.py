@@ -63,8 +63,10 @@ import numpy as np
 from ..dropout import check_keep_prob
 from ..errors import ArgumentError, ArgumentTypeError
 from . import functional as F
+from .dense import Dense
 from .layers import BatchNorm, Dropout
-from .module import Dense, Module, Sequential
+from .module import Module
+from .sequential import Sequential
 
 __all__ = ["FROM_TORCH", "TO_TORCH", "from_torch", "to_torch"]
 

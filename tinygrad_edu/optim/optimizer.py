@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, StateDictError, describe
-from ..nn.module import _state_value, load_npz, save_npz
+from ..nn.saving import _state_value, load_npz, save_npz
 from ..tensor import Tensor
 from .checks import check_lr, checked_gradients, parameter_list, state_float, state_int
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, StateDictError
-from ..nn.module import load_npz, save_npz
+from ..nn.saving import load_npz, save_npz
 from .checks import as_number, check_lr, state_float, state_int
 from .optimizer import Optimizer
 
