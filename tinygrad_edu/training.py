@@ -20,36 +20,39 @@ running averages). Each puts the model's previous mode back when it returns or r
 Many classes (F11): for a model whose last layer is ``Dense(..., activation="softmax")``,
 ``predict`` gives the class of each example, ``argmax_k A_k``, as a ``(1, m)`` int array, and
 ``accuracy`` compares it with one-hot labels ``Y (C, m)`` or class indices ``(1, m)``.
+
+This file is ``fit``; ``predict`` and ``accuracy`` are in ``tinygrad_edu.evaluation`` and what
+``fit`` checks in its arguments and at every step in ``tinygrad_edu.training_checks``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-import numbers
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import checks
-from .autograd import no_grad
 from .data import minibatches
-from .errors import (
-    ArgumentError,
-    ArgumentTypeError,
-    DataError,
-    DtypeError,
-    ShapeError,
-    TrainingDivergedError,
-)
+from .errors import ArgumentError, ArgumentTypeError, DataError, ShapeError
+from .evaluation import _mode, accuracy, predict
+from .evaluation import is_multiclass as is_multiclass  # training.is_multiclass, as before
 from .nn import functional as F
 from .nn.init import random_state
 from .optim import SGD, Optimizer
-from .softmax import predictions as _argmax_classes
 from .tensor import Tensor, _as_tensor
+from .training_checks import (
+    _check_data,
+    _check_finite,
+    _check_labels,
+    _check_one_hot,
+    _check_optimizer_fits,
+    _data_array,
+    _not_a_cost,
+    _shape_hint,
+)
 
 __all__ = ["LOSSES", "accuracy", "fit", "predict"]
 
@@ -211,30 +214,6 @@ def fit(
     return costs
 
 
-def _check_optimizer_fits(optimizer: Optimizer, model: Any) -> None:
-    """An optimizer built on another model's parameters would leave this one untrained."""
-    if not hasattr(model, "parameters"):
-        return
-    ours = {id(p) for p in model.parameters()}
-    if ours and not ours & {id(p) for p in optimizer.params}:
-        raise ArgumentError(
-            f"fit: the optimizer {type(optimizer).__name__} updates none of the model's "
-            "parameters (was it built on another model, or before the model was rebuilt?); "
-            "make it with optim.<Name>(model.parameters(), ...) for this model."
-        )
-
-
-def _not_a_cost(J: Any, loss: Any) -> None:
-    """A loss that returned a number or an array: it has no graph, so backward cannot run."""
-    where = f"the loss {getattr(loss, '__name__', loss)!r}" if callable(loss) else "the loss"
-    raise ArgumentTypeError(
-        f"fit: {where} returned {checks.describe_value(J)}, not a Tensor: a cost computed on "
-        "plain numbers (float(), .item(), .numpy(), np.* functions) has no graph to "
-        "differentiate. Compute it with Tensor operations, e.g. "
-        "lambda A, Y: F.binary_cross_entropy(A, Y). Nothing was changed."
-    )
-
-
 class _BufferGuard:
     """Puts the model's buffers (batch norm's running averages, which every training forward
     pass updates) back as they were when ``fit`` raises before its first step: a refused fit
@@ -255,104 +234,6 @@ class _BufferGuard:
                 t.data[...] = values
 
 
-@contextlib.contextmanager
-def _mode(model: Any, training: bool) -> Iterator[None]:
-    """Run with ``model`` in training or eval mode (if it has modes), then put back the mode
-    it had (also when an error is raised)."""
-    if not (hasattr(model, "train") and hasattr(model, "training")):
-        yield  # a plain function: no modes
-        return
-    modes = _modes_of(model)
-    model.train(training)
-    try:
-        yield
-    finally:
-        for module, mode in modes:
-            object.__setattr__(module, "training", mode)
-
-
-def _modes_of(model: Any) -> list:
-    """(module, its training flag) for the model and every module inside it."""
-    found, stack = [], [model]
-    while stack:
-        module = stack.pop()
-        found.append((module, module.training))
-        stack.extend(getattr(module, "_modules", {}).values())
-    return found
-
-
-def _check_one_hot(Y: np.ndarray) -> None:
-    binary = (Y == 0) | (Y == 1)
-    if binary.all() and np.all(Y.sum(axis=0) == 1) and Y.shape[0] > 1:
-        return
-    hint = (" Y looks like class indices (1, m): pass F.one_hot(Y, C)."
-            if Y.shape[0] == 1 else "")
-    raise DataError(
-        f"fit: categorical cross-entropy needs one-hot labels Y (C, m) with C >= 2 classes: "
-        f"one 1 per column (the class of that example) and 0 elsewhere; Y {Y.shape} is not."
-        + hint
-    )
-
-
-def _data_array(label: str, values: Any) -> np.ndarray:
-    """X or Y as a numpy array of real numbers (a Tensor's values, a list, an array)."""
-    try:
-        array = np.asarray(values.data if isinstance(values, Tensor) else values)
-    except ValueError as error:  # ragged nested lists
-        raise ShapeError(f"fit: {label} is not a rectangular array ({error})") from None
-    if array.dtype.kind not in "biuf":
-        raise DtypeError(
-            f"fit: {label} has dtype {array.dtype}; training needs real numbers (convert it "
-            f"first, e.g. np.asarray({label}, dtype=float))"
-        )
-    return array
-
-
-def _shape_hint(x_shape: tuple, y_shape: tuple) -> str:
-    """What the usual mistakes look like: examples in rows, rank-1 labels."""
-    hints = []
-    if len(x_shape) == 2 and len(y_shape) == 2 and x_shape[0] == y_shape[1] != x_shape[1]:
-        hints.append(f"X looks like (m, n_x) with one example per row: pass X.T {x_shape[::-1]}")
-    if len(y_shape) == 2 and y_shape[1] == 1 and y_shape[0] > 1:
-        hints.append(f"Y looks like a column (m, 1): pass Y.T {y_shape[::-1]}")
-    if len(y_shape) == 1:
-        hints.append(f"Y is a rank-1 array: pass Y.reshape(1, -1), of shape (1, {y_shape[0]})")
-    if len(x_shape) == 1:
-        hints.append("X is a rank-1 array: one feature is X.reshape(1, -1)")
-    return ". " + "; ".join(hints) if hints else ""
-
-
-def _check_data(label: str, values: np.ndarray) -> None:
-    if values.dtype.kind != "f":
-        return
-    finite = np.isfinite(values)
-    if finite.all():
-        return
-    bad = np.argwhere(~finite)
-    columns = np.unique(bad[:, 1])
-    first = tuple(int(k) for k in bad[0])
-    raise DataError(
-        f"fit: {label} {values.shape} holds {len(bad)} nan/inf value(s), in {len(columns)} of "
-        f"its {values.shape[1]} examples (the first at {label}[{first[0]}, {first[1]}] = "
-        f"{values[first]}); one of them makes the cost nan. Drop those columns "
-        f"(keep = np.isfinite({label}).all(axis=0); X, Y = X[:, keep], Y[:, keep]) or fill "
-        "the missing values."
-    )
-
-
-def _check_labels(Y: np.ndarray) -> None:
-    outside = (Y < 0) | (Y > 1)
-    if not outside.any():
-        return
-    found = np.unique(Y[outside])[:5]
-    hint = " With labels -1/+1, pass (Y + 1) / 2." if np.isin(np.unique(Y), (-1, 1)).all() else ""
-    raise DataError(
-        f"fit: cross-entropy needs labels Y in [0, 1] (1 for the positive class, 0 for the "
-        f"other), but Y holds {int(outside.sum())} value(s) outside, e.g. "
-        f"{', '.join(f'{v:g}' for v in found)}.{hint}"
-    )
-
-
 def _loss_function(loss: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
     if isinstance(loss, str) and loss in LOSSES:
         return LOSSES[loss]
@@ -361,40 +242,6 @@ def _loss_function(loss: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
                             "function (A, Y) -> scalar Tensor")
     return checks.function(loss, "fit", "loss", f"one of {list(LOSSES)} or a function (A, Y) "
                            "-> scalar Tensor")
-
-
-def _check_finite(cost: float, i: int, costs: list[float], optimizer: Optimizer,
-                  model: Any, stepped: bool) -> None:
-    """Raise ``TrainingDivergedError`` for a nan/inf cost; ``stepped``: a step was taken."""
-    if math.isfinite(cost):
-        return
-    broken = [name for name, p in _named_parameters(model, optimizer)
-              if not np.all(np.isfinite(p.data))]
-    if not stepped:
-        where = (f"the parameters {', '.join(broken)} hold nan/inf (loaded from a diverged "
-                 "run?)" if broken else "X and Y are finite, so the model itself gives a nan "
-                 "or inf output (a custom activation or loss?)")
-        message = (f"training cannot start: the cost at iteration 0 is {cost}, before any "
-                   f"step; {where}.")
-    else:
-        blown = f" (the parameters {', '.join(broken)} now hold nan/inf)" if broken else ""
-        last = (f"the last finite cost was {costs[-1]:.6g} at iteration {i - 1}" if costs
-                else "within the first pass over the mini-batches")
-        message = (
-            f"training diverged at iteration {i}: the cost became {cost}{blown}; {last}. "
-            "The learning rate "
-            f"lr={getattr(optimizer, 'lr', '?')} is probably too large: gradient descent "
-            "overshoots and the weights blow up. Try a smaller one (e.g. lr / 10), or scale X "
-            "to a few units. The costs so far are in this error's .costs."
-        )
-    raise TrainingDivergedError(message, iteration=i, costs=costs)
-
-
-def _named_parameters(model: Any, optimizer: Optimizer) -> list:
-    if hasattr(model, "named_parameters"):
-        return list(model.named_parameters())
-    params = getattr(optimizer, "params", [])
-    return [(p.name or f"parameter {k}", p) for k, p in enumerate(params)]
 
 
 def _progress(iterations: int, progress: bool) -> Any:
@@ -417,73 +264,3 @@ def _progress(iterations: int, progress: bool) -> Any:
         )
         return None
     return tqdm(total=iterations, desc="training", file=sys.stdout, ncols=80, ascii=" =")
-
-
-def is_multiclass(model: Any) -> bool:
-    """Whether ``model`` ends in a softmax (``Dense(..., activation="softmax")``, alone or as
-    the last layer of a ``Sequential``): its outputs are the probabilities of C classes."""
-    while hasattr(model, "__getitem__") and hasattr(model, "__len__") and len(model):
-        model = model[len(model) - 1]
-    return getattr(model, "activation", None) == "softmax"
-
-
-def predict(model: Callable[[Any], Tensor], X: Any, threshold: float = 0.5,
-            multiclass: bool | None = None) -> np.ndarray:
-    """The course's ``predict``: 1 where the model's output ``A[L] > threshold``, else 0.
-
-    Returns an int array of the output's shape, ``(1, m)`` for one output unit. For C
-    classes (``multiclass=True``, or None and a model that ends in a softmax) it returns the
-    class of each column instead, ``argmax_k A_k``, ``(1, m)`` (``threshold`` is not used).
-    Runs under ``no_grad()`` (no graph is recorded) with the model in eval mode (no dropout;
-    batch norm's running averages), then puts its previous mode back.
-    """
-    checks.function(model, "predict", "model", "a model instance (a function of X)")
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or \
-            not math.isfinite(threshold):
-        raise ArgumentError(f"predict: threshold must be a finite number (0.5 for probabilities, "
-                         f"0 for logits), not {threshold!r}")
-    if multiclass is None:
-        multiclass = is_multiclass(model)
-    multiclass = checks.boolean(multiclass, "predict", "multiclass")
-    with no_grad(), _mode(model, training=False):
-        A = model(X)
-    values = A.data if isinstance(A, Tensor) else np.asarray(A)
-    if multiclass:
-        return _argmax_classes(values)
-    return (values > threshold).astype(np.int64)
-
-
-def accuracy(model: Callable[[Any], Tensor], X: Any, Y: Any, threshold: float = 0.5,
-             multiclass: bool | None = None) -> float:
-    """The percentage of examples predicted right, as the notebook prints it (e.g. 90.75).
-
-    For C classes (see ``predict``) ``Y`` is one-hot ``(C, m)`` or class indices ``(1, m)``.
-    """
-    checks.function(model, "accuracy", "model", "a model instance (a function of X)")
-    if multiclass is None:
-        multiclass = is_multiclass(model)
-    predictions = predict(model, X, threshold, multiclass)
-    labels = np.asarray(getattr(Y, "data", Y))
-    if multiclass:
-        labels = _class_indices(labels, predictions.shape[1])
-    if labels.shape != predictions.shape:
-        raise ShapeError(
-            f"accuracy: the labels Y {labels.shape} and the predictions {predictions.shape} "
-            "must have the same shape (n_y, m)"
-        )
-    return float(np.mean(predictions == labels) * 100.0)
-
-
-def _class_indices(labels: np.ndarray, m: int) -> np.ndarray:
-    """One-hot ``(C, m)`` labels or class indices ``(1, m)`` as class indices ``(1, m)``."""
-    if labels.ndim == 2 and labels.shape[1] == m and labels.shape[0] > 1:
-        if not (np.isin(labels, (0, 1)).all() and np.all(labels.sum(axis=0) == 1)):
-            raise DataError(f"accuracy: the labels Y {labels.shape} are neither one-hot "
-                            "(one 1 per column) nor class indices (1, m)")
-        return _argmax_classes(labels)
-    if labels.ndim == 2 and labels.shape == (1, m) and np.all(labels == np.round(labels)):
-        return labels.astype(np.int64)
-    raise ShapeError(
-        f"accuracy: for C classes the labels Y must be one-hot (C, {m}) or class indices "
-        f"(1, {m}) (whole numbers), not an array of shape {labels.shape}"
-    )
