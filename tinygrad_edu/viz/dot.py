@@ -50,8 +50,8 @@ class Marks:
     rows: dict = dataclasses.field(default_factory=dict)
     caption: str = ""
 
-def _equations_of(root: Tensor) -> dict:
-    """tensor -> the lines of its backward equation, from ``tinygrad_edu.explain``."""
+def _equations_of(root: Tensor) -> tuple[dict, list]:
+    """(tensor -> the lines of its backward equation, the footnotes), from ``explain``."""
     try:
         from ..explain import explain
     except ImportError as error:
