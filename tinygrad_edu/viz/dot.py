@@ -1,7 +1,8 @@
 """The DOT text of a computation graph: ``to_dot(J)``, and ``Marks`` for a step-by-step view.
 
 Node ids are a counter in topological order (never ``id()``), so the same model gives the
-same DOT text in every run and process.
+same DOT text in every run and process. An element-wise op that declares ``broadcasts = True``
+gets the shape change on the edge of an argument it broadcast (``(4, 1) → (4, 400)``).
 """
 
 from __future__ import annotations
