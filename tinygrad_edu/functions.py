@@ -170,7 +170,9 @@ def log(x: Array) -> Array:
 
 
 def sigmoid_of(x: Array) -> Array:
-    return x.sigmoid() if type(x) is Tensor else Sigmoid.forward(x)
+    if isinstance(x, np.ndarray | np.generic | float | int):
+        return Sigmoid.forward(x)
+    return x.sigmoid()  # a Tensor (create_graph=True), or a symbolic array (explain.Sym)
 
 
 def maximum_with(x: Array, floor: float) -> Array:
@@ -221,6 +223,9 @@ class Add(Function):
 
     __slots__ = ()
     name = "add"
+
+    def explain_formula(self, x, y):  # explain writes the forward as x + y
+        return "add", (x, y), None
     forward = staticmethod(np.add)
 
     def backward(self, g, out, x, y):
@@ -236,6 +241,9 @@ class Sub(Function):
 
     __slots__ = ()
     name = "sub"
+
+    def explain_formula(self, x, y):  # explain writes the forward as x - y
+        return "sub", (x, y), None
     forward = staticmethod(np.subtract)
 
     def backward(self, g, out, x, y):
@@ -251,6 +259,9 @@ class Mul(Function):
 
     __slots__ = ()
     name = "mul"
+
+    def explain_formula(self, x, y):  # explain writes the forward as x * y
+        return "mul", (x, y), None
     forward = staticmethod(np.multiply)
 
     def backward(self, g, out, x, y):
@@ -266,6 +277,9 @@ class Div(Function):
 
     __slots__ = ()
     name = "div"
+
+    def explain_formula(self, x, y):  # explain writes the forward as x / y
+        return "div", (x, y), None
     forward = staticmethod(np.divide)
 
     def backward(self, g, out, x, y):
@@ -281,6 +295,9 @@ class Neg(Function):
 
     __slots__ = ()
     name = "neg"
+
+    def explain_formula(self, x):  # explain writes the forward as -x
+        return "neg", (x,), None
     forward = staticmethod(np.negative)
 
     def backward(self, g, out, x):
@@ -292,6 +309,9 @@ class PowScalar(Function):
 
     __slots__ = ("exponent",)
     name = "pow"
+
+    def explain_formula(self, x):  # explain writes the forward as x**p
+        return "pow", (x, self.exponent), None
 
     @classmethod
     def apply(cls, x: Tensor, exponent: float) -> Tensor:
@@ -317,6 +337,9 @@ class Pow(Function):
     __slots__ = ()
     name = "pow"
     forward = staticmethod(np.power)
+
+    def explain_formula(self, x, y):  # explain writes the forward as x**y
+        return "pow", (x, y), None
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -378,6 +401,9 @@ class MatMul(Function):
 
     __slots__ = ()
     name = "matmul"
+
+    def explain_formula(self, x, y):  # explain writes the forward as x @ y
+        return "matmul", (x, y), None
     forward = staticmethod(np.matmul)
 
     @classmethod
@@ -499,6 +525,9 @@ class Sigmoid(Function):
 
     __slots__ = ("minus_log_a",)
     name = "sigmoid"
+
+    def explain_formula(self, z):  # explain writes the forward as σ(z)
+        return "sigmoid", (z,), None
 
     @staticmethod
     def forward(z):
@@ -691,6 +720,13 @@ class Mean(_Reduction):
     name = "mean"
     numpy_reduce = staticmethod(np.mean)
 
+    def explain_divisor(self) -> tuple:
+        """For explain: the rule's 1.0 / n is 1 / m over the examples (the last axis only)."""
+        x = self.parents[0]
+        n = math.prod(x.shape) // max(math.prod(self.kept_shape), 1) if x.shape else 1
+        reduced = [i for i, k in enumerate(self.kept_shape) if k == 1 and x.shape[i] != 1]
+        return ("m" if reduced == [x.ndim - 1] else str(n)), n
+
     def backward(self, g, out, x):
         n = math.prod(size for size, kept in zip(x.shape, self.kept_shape) if kept == 1)
         return (self.spread(g, x.shape) * (1.0 / n),)
@@ -730,6 +766,9 @@ class Reshape(Function):
     __slots__ = ("shape",)
     name = "reshape"
 
+    def explain_formula(self, x):  # explain writes the forward as x.reshape(shape)
+        return "reshape", (x,), self.shape
+
     @classmethod
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
@@ -760,6 +799,9 @@ class Transpose(Function):
 
     __slots__ = ("axes",)
     name = "transpose"
+
+    def explain_formula(self, x):  # explain writes the forward as xᵀ
+        return "transpose", (x,), self.axes
 
     @classmethod
     def apply(cls, x: Tensor, axes: tuple | None = None) -> Tensor:
@@ -817,6 +859,9 @@ class GetItem(Function):
 
     __slots__ = ("index",)
     name = "getitem"
+
+    def explain_formula(self, x):  # explain writes the forward as x[index]
+        return "getitem", (x,), self.index
 
     @classmethod
     def apply(cls, x: Tensor, index: Any) -> Tensor:
@@ -986,6 +1031,10 @@ class _Cost(Function):
     the reduction ("mean": 1/m Σ, "sum": Σ) and recording the op; the labels get no gradient."""
 
     __slots__ = ("m", "reduction")
+    explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
+
+    def explain_symbols(self) -> dict:
+        return {"m": ("m", self.m)}  # explain writes the number of examples as m
 
     @classmethod
     def _record(cls, data: np.ndarray, X: Tensor, Y: Tensor, m: int, reduction: str) -> Tensor:
@@ -1114,6 +1163,10 @@ class L2Penalty(Function):
 
     __slots__ = ("lam",)
     name = "l2_penalty"
+    explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
+
+    def explain_symbols(self) -> dict:
+        return {"lam": ("λ", self.lam)}  # explain writes the rate as λ: dW = λ * W
 
     @classmethod
     def apply(cls, weights: tuple, lam: float) -> Tensor:
