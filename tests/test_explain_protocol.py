@@ -112,3 +112,20 @@ def test_a_new_op_is_written_as_it_declares():
     assert "dX = d(2 * X) * 2" in text
     for eq in e:
         np.testing.assert_array_equal(eq.evaluate(), eq.target.grad)  # the same arithmetic
+
+
+def test_run_rule_gives_the_formula_an_ops_rule_computes():
+    from tinygrad_edu.explain import Sym, run_rule
+
+    rng = np.random.default_rng(1)
+    W = Tensor(rng.normal(size=(2, 3)), requires_grad=True, name="W")
+    X = Tensor(rng.normal(size=(3, 4)), requires_grad=True, name="X")
+    Z = W @ X
+    dZ = Tensor(rng.normal(size=Z.shape))
+    symbols = [Sym.var(label, t, t.shape, t.dtype) for label, t in (("W", W), ("X", X))]
+    dW, dX = run_rule(Z._ctx, Sym.var("dZ", dZ, Z.shape, Z.dtype),
+                      Sym.var("Z", Z, Z.shape, Z.dtype), symbols)
+    assert (str(dW), str(dX)) == ("dZ @ Xᵀ", "Wᵀ @ dZ")
+    Z.backward(dZ.data)
+    np.testing.assert_array_equal(dW.evaluate(), W.grad)
+    np.testing.assert_array_equal(dX.evaluate(), X.grad)

@@ -300,6 +300,11 @@ def _value_of_source(source: Any, known: dict) -> Any:
     return evaluate()
 
 
+# ---------------------------------------------------------------------------------------------
+# building a node: the exact rewrites, numbers computed at once
+# ---------------------------------------------------------------------------------------------
+
+
 def _as_sym(x: Any) -> Sym:
     return x if isinstance(x, Sym) else Sym.const(x)
 
