@@ -223,10 +223,10 @@ class Add(Function):
 
     __slots__ = ()
     name = "add"
+    forward = staticmethod(np.add)
 
     def explain_formula(self, x, y):  # explain writes the forward as x + y
         return "add", (x, y), None
-    forward = staticmethod(np.add)
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -241,10 +241,10 @@ class Sub(Function):
 
     __slots__ = ()
     name = "sub"
+    forward = staticmethod(np.subtract)
 
     def explain_formula(self, x, y):  # explain writes the forward as x - y
         return "sub", (x, y), None
-    forward = staticmethod(np.subtract)
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -259,10 +259,10 @@ class Mul(Function):
 
     __slots__ = ()
     name = "mul"
+    forward = staticmethod(np.multiply)
 
     def explain_formula(self, x, y):  # explain writes the forward as x * y
         return "mul", (x, y), None
-    forward = staticmethod(np.multiply)
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -277,10 +277,10 @@ class Div(Function):
 
     __slots__ = ()
     name = "div"
+    forward = staticmethod(np.divide)
 
     def explain_formula(self, x, y):  # explain writes the forward as x / y
         return "div", (x, y), None
-    forward = staticmethod(np.divide)
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -295,10 +295,10 @@ class Neg(Function):
 
     __slots__ = ()
     name = "neg"
+    forward = staticmethod(np.negative)
 
     def explain_formula(self, x):  # explain writes the forward as -x
         return "neg", (x,), None
-    forward = staticmethod(np.negative)
 
     def backward(self, g, out, x):
         return (-g,)
@@ -401,10 +401,10 @@ class MatMul(Function):
 
     __slots__ = ()
     name = "matmul"
+    forward = staticmethod(np.matmul)
 
     def explain_formula(self, x, y):  # explain writes the forward as x @ y
         return "matmul", (x, y), None
-    forward = staticmethod(np.matmul)
 
     @classmethod
     def apply(cls, a: Any, b: Any) -> Tensor:

@@ -41,12 +41,12 @@ What an op declares for explain (all optional; explain never asks an op's class 
 ``engine.py`` reads these, with their defaults)::
 
     explain_formula(self, *inputs) -> (op, operands, attrs)
-        how the op's forward is written in a name: a tree op (``"add"``, ``"sub"``, ``"mul"``,
-        ``"div"``, ``"matmul"``, ``"neg"``, ``"pow"``, ``"transpose"``, ``"reshape"``,
-        ``"getitem"``, ``"sigmoid"``) of operands (the inputs' symbols, numbers) with its
-        attrs (the axes of a transpose, the index of a getitem). E.g. the matmul op:
-        ``return "matmul", (x, y), None`` -> ``W1 @ X``. Default: a call with the op's
-        settings, ``dropout(A1, keep_prob=0.8)``.
+        how the op's forward is written where its result has no name (``d(W1 @ X)``): a
+        tree op (``"add"``, ``"sub"``, ``"mul"``, ``"div"``, ``"matmul"``, ``"neg"``,
+        ``"pow"``, ``"transpose"``, ``"reshape"``, ``"getitem"``, ``"sigmoid"``) of operands
+        (the inputs' symbols, numbers) with its attrs (the axes of a transpose, the index of
+        a getitem). E.g. the matmul op: ``return "matmul", (x, y), None`` -> ``W1 @ X``.
+        Default: a call with the op's settings, ``dropout(A1, keep_prob=0.8)``.
     explain_symbols(self) -> {attribute: (label, value)}
         the settings and kept arrays the rule uses that are written as symbols: a cost's
         ``{"m": ("m", self.m)}``, the penalty's ``{"lam": ("λ", self.lam)}``, dropout's mask
