@@ -170,7 +170,9 @@ def log(x: Array) -> Array:
 
 
 def sigmoid_of(x: Array) -> Array:
-    return x.sigmoid() if type(x) is Tensor else Sigmoid.forward(x)
+    if isinstance(x, np.ndarray | np.generic | float | int):
+        return Sigmoid.forward(x)
+    return x.sigmoid()  # a Tensor (create_graph=True), or a symbolic array (explain.Sym)
 
 
 def maximum_with(x: Array, floor: float) -> Array:
@@ -225,6 +227,9 @@ class Add(Function):
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.add)
 
+    def explain_formula(self, x, y):  # explain writes the forward as x + y
+        return "add", (x, y), None
+
     def backward(self, g, out, x, y):
         px, py = self.parents
         return (
@@ -241,6 +246,9 @@ class Sub(Function):
     infix = "-"  # viz writes a short formula with it: W1 @ X + b1
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.subtract)
+
+    def explain_formula(self, x, y):  # explain writes the forward as x - y
+        return "sub", (x, y), None
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -259,6 +267,9 @@ class Mul(Function):
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.multiply)
 
+    def explain_formula(self, x, y):  # explain writes the forward as x * y
+        return "mul", (x, y), None
+
     def backward(self, g, out, x, y):
         px, py = self.parents
         return (
@@ -276,6 +287,9 @@ class Div(Function):
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.divide)
 
+    def explain_formula(self, x, y):  # explain writes the forward as x / y
+        return "div", (x, y), None
+
     def backward(self, g, out, x, y):
         px, py = self.parents
         return (
@@ -291,6 +305,9 @@ class Neg(Function):
     name = "neg"
     forward = staticmethod(np.negative)
 
+    def explain_formula(self, x):  # explain writes the forward as -x
+        return "neg", (x,), None
+
     def backward(self, g, out, x):
         return (-g,)
 
@@ -301,6 +318,9 @@ class PowScalar(Function):
     __slots__ = ("exponent",)
     name = "pow"
     infix = "**"  # viz writes a short formula with it: W1 @ X + b1
+
+    def explain_formula(self, x):  # explain writes the forward as x**p
+        return "pow", (x, self.exponent), None
 
     @classmethod
     def apply(cls, x: Tensor, exponent: float) -> Tensor:
@@ -328,6 +348,9 @@ class Pow(Function):
     infix = "**"  # viz writes a short formula with it: W1 @ X + b1
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
     forward = staticmethod(np.power)
+
+    def explain_formula(self, x, y):  # explain writes the forward as x**y
+        return "pow", (x, y), None
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -393,6 +416,9 @@ class MatMul(Function):
     name = "matmul"
     infix = "@"  # viz writes a short formula with it: W1 @ X + b1
     forward = staticmethod(np.matmul)
+
+    def explain_formula(self, x, y):  # explain writes the forward as x @ y
+        return "matmul", (x, y), None
 
     @classmethod
     def apply(cls, a: Any, b: Any) -> Tensor:
@@ -513,6 +539,9 @@ class Sigmoid(Function):
 
     __slots__ = ("minus_log_a",)
     name = "sigmoid"
+
+    def explain_formula(self, z):  # explain writes the forward as σ(z)
+        return "sigmoid", (z,), None
 
     @staticmethod
     def forward(z):
@@ -705,6 +734,13 @@ class Mean(_Reduction):
     name = "mean"
     numpy_reduce = staticmethod(np.mean)
 
+    def explain_divisor(self) -> tuple:
+        """For explain: the rule's 1.0 / n is 1 / m over the examples (the last axis only)."""
+        x = self.parents[0]
+        n = math.prod(x.shape) // max(math.prod(self.kept_shape), 1) if x.shape else 1
+        reduced = [i for i, k in enumerate(self.kept_shape) if k == 1 and x.shape[i] != 1]
+        return ("m" if reduced == [x.ndim - 1] else str(n)), n
+
     def backward(self, g, out, x):
         n = math.prod(size for size, kept in zip(x.shape, self.kept_shape) if kept == 1)
         return (self.spread(g, x.shape) * (1.0 / n),)
@@ -744,6 +780,9 @@ class Reshape(Function):
     __slots__ = ("shape",)
     name = "reshape"
 
+    def explain_formula(self, x):  # explain writes the forward as x.reshape(shape)
+        return "reshape", (x,), self.shape
+
     @classmethod
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
@@ -774,6 +813,9 @@ class Transpose(Function):
 
     __slots__ = ("axes",)
     name = "transpose"
+
+    def explain_formula(self, x):  # explain writes the forward as xᵀ
+        return "transpose", (x,), self.axes
 
     @classmethod
     def apply(cls, x: Tensor, axes: tuple | None = None) -> Tensor:
@@ -831,6 +873,9 @@ class GetItem(Function):
 
     __slots__ = ("index",)
     name = "getitem"
+
+    def explain_formula(self, x):  # explain writes the forward as x[index]
+        return "getitem", (x,), self.index
 
     @classmethod
     def apply(cls, x: Tensor, index: Any) -> Tensor:
@@ -1000,6 +1045,10 @@ class _Cost(Function):
     the reduction ("mean": 1/m Σ, "sum": Σ) and recording the op; the labels get no gradient."""
 
     __slots__ = ("m", "reduction")
+    explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
+
+    def explain_symbols(self) -> dict:
+        return {"m": ("m", self.m)}  # explain writes the number of examples as m
 
     @classmethod
     def _record(cls, data: np.ndarray, X: Tensor, Y: Tensor, m: int, reduction: str) -> Tensor:
@@ -1128,6 +1177,10 @@ class L2Penalty(Function):
 
     __slots__ = ("lam",)
     name = "l2_penalty"
+    explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
+
+    def explain_symbols(self) -> dict:
+        return {"lam": ("λ", self.lam)}  # explain writes the rate as λ: dW = λ * W
 
     @classmethod
     def apply(cls, weights: tuple, lam: float) -> Tensor:

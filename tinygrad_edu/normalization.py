@@ -82,7 +82,8 @@ class BatchNorm(Function):
     def explain_symbols(self) -> dict:
         """What ``explain`` writes as symbols instead of values."""
         layer = re.search(r"\d*$", self.parents[0].name or "").group()  # Z1 -> Z_norm1
-        return {"z_norm": (f"Z_norm{layer}", self.z_norm), "std": (f"√(σ{layer}² + ε)", self.std)}
+        return {"z_norm": (f"Z_norm{layer}", self.z_norm), "std": (f"√(σ{layer}² + ε)", self.std),
+                "m": ("m", self.m)}
 
     def backward(self, g, out, Z, gamma, beta):
         pz, pgamma, pbeta = self.parents
