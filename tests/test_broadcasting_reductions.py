@@ -27,6 +27,13 @@ from strategies import (
 
 from tinygrad_edu import Tensor, concatenate, maximum, minimum, stack
 
+# These properties draw every pair numpy can broadcast, (n,) against (n, 1) included: the
+# course's rank-1 trap, whose warning (tested in test_formulas_F7_broadcasting) is not the
+# point here, so it is let through instead of failing the run.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*is a rank-1 array:tinygrad_edu.advice.TinygradEduWarning"
+)
+
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``g`` over leading axes and over axes where ``shape`` has a 1 (numpy only)."""
@@ -52,6 +59,7 @@ PARTIALS = {
 
 @numeric_settings(100)
 @given(op=st.sampled_from(sorted(PARTIALS)), pair=broadcastable_pairs(max_dims=4), seed=seeds)
+@example(op="add", pair=hnp.BroadcastableShapes(((2,), (2, 1)), (2, 2)), seed=0)  # rank-1 trap
 @example(op="add", pair=hnp.BroadcastableShapes(((3, 4), (3, 1)), (3, 4)), seed=0)  # Z = WX + b
 @example(op="mul", pair=hnp.BroadcastableShapes(((), (2, 3)), (2, 3)), seed=1)  # 0-d operand
 def test_broadcast_gradient_is_the_sum_over_broadcast_axes(op, pair, seed):

@@ -22,6 +22,13 @@ from tinygrad_edu.errors import (
     TinygradEduError,
 )
 
+# These properties draw every pair numpy can broadcast, (n,) against (n, 1) included: the
+# course's rank-1 trap, whose warning (tested in test_formulas_F7_broadcasting) is not the
+# point here, so it is let through instead of failing the run.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*is a rank-1 array:tinygrad_edu.advice.TinygradEduWarning"
+)
+
 KINDS = {
     "SGD": lambda ps, **kw: optim.SGD(ps, **{"lr": 0.1, **kw}),
     "Momentum": lambda ps, **kw: optim.Momentum(ps, **{"lr": 0.1, **kw}),
