@@ -17,6 +17,7 @@ from typing import Any
 from . import errors
 from .advice import TinygradEduWarning
 from .autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
+from .compile import compile
 from .errors import (
     AnomalyError,
     ArgumentError,
@@ -88,6 +89,7 @@ __all__ = [
     "TinygradEduWarning",
     "TrainingDivergedError",
     "__version__",
+    "compile",
     "concatenate",
     "detect_anomaly",
     "enable_grad",

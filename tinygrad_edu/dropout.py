@@ -67,6 +67,10 @@ class Dropout(Function):
             return make_result(data, ctx)
         return make_result(data, None)
 
+    def numpy_source(self, src, A):  # compile: refused (the mask is drawn at every call)
+        src.refuse(self, "it draws a new mask D at every call, which a compiled step would "
+                   "freeze at the traced one; compile the step without dropout (keep_prob=1)")
+
     def attributes(self) -> dict:
         return {"keep_prob": self.keep_prob}
 

@@ -293,6 +293,9 @@ class PowScalar(Function):
     __slots__ = ("exponent",)
     name = "pow"
 
+    def numpy_source(self, src, x):  # compile: the forward as numpy code
+        return f"{x} ** {self.exponent!r}", 4
+
     @classmethod
     def apply(cls, x: Tensor, exponent: float) -> Tensor:
         data = x.data**exponent
@@ -500,6 +503,9 @@ class Sigmoid(Function):
     __slots__ = ("minus_log_a",)
     name = "sigmoid"
 
+    def numpy_source(self, src, z):  # compile: the helper sigmoid(z) is the stable forward
+        return f"sigmoid({z.bare})"
+
     @staticmethod
     def forward(z):
         return np.exp(-np.logaddexp(0.0, -z))
@@ -538,6 +544,9 @@ class ReLU(Function):
     __slots__ = ()
     name = "relu"
 
+    def numpy_source(self, src, z):
+        return f"np.maximum({z.bare}, 0.0)"
+
     @staticmethod
     def forward(z):
         return np.maximum(z, 0.0)
@@ -551,6 +560,9 @@ class LeakyReLU(Function):
 
     __slots__ = ("alpha",)
     name = "leaky_relu"
+
+    def numpy_source(self, src, z):
+        return f"np.where({z} > 0, {z}, {self.alpha!r} * {z})"
 
     @classmethod
     def apply(cls, z: Tensor, alpha: float) -> Tensor:
@@ -574,6 +586,9 @@ class Clip(Function):
 
     __slots__ = ("high", "low")
     name = "clip"
+
+    def numpy_source(self, src, x):
+        return f"np.clip({x.bare}, {self.low!r}, {self.high!r})"
 
     @classmethod
     def apply(cls, x: Tensor, low: float | None, high: float | None) -> Tensor:
@@ -601,6 +616,9 @@ class Where(Function):
 
     __slots__ = ("condition",)
     name = "where"
+
+    def numpy_source(self, src, x, y):
+        return f"np.where({src.const(self.condition)}, {x.bare}, {y.bare})"
 
     @classmethod
     def apply(cls, condition: Any, x: Any, y: Any) -> Tensor:
@@ -678,6 +696,10 @@ class Sum(_Reduction):
 
     __slots__ = ()
     name = "sum"
+
+    def numpy_source(self, src, x):
+        reduce = self.numpy_reduce.__name__
+        return f"np.{reduce}({x.bare}, axis={self.axis!r}, keepdims={self.keepdims})"
     numpy_reduce = staticmethod(np.sum)
 
     def backward(self, g, out, x):
@@ -730,6 +752,9 @@ class Reshape(Function):
     __slots__ = ("shape",)
     name = "reshape"
 
+    def numpy_source(self, src, x):
+        return f"{x}.reshape({self.shape})"
+
     @classmethod
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
@@ -761,6 +786,9 @@ class Transpose(Function):
     __slots__ = ("axes",)
     name = "transpose"
 
+    def numpy_source(self, src, x):
+        return f"{x}.T" if self.axes == (1, 0) else f"{x}.transpose({self.axes})"
+
     @classmethod
     def apply(cls, x: Tensor, axes: tuple | None = None) -> Tensor:
         if axes is None:
@@ -790,6 +818,9 @@ class BroadcastTo(Function):
     __slots__ = ("shape",)
     name = "broadcast_to"
 
+    def numpy_source(self, src, x):
+        return f"np.broadcast_to({x.bare}, {self.shape})"
+
     @classmethod
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
@@ -817,6 +848,9 @@ class GetItem(Function):
 
     __slots__ = ("index",)
     name = "getitem"
+
+    def numpy_source(self, src, x):
+        return f"{x}[{src.index(self.index)}]"
 
     @classmethod
     def apply(cls, x: Tensor, index: Any) -> Tensor:
@@ -851,6 +885,9 @@ class ScatterAdd(Function):
     __slots__ = ("index", "shape")
     name = "scatter_add"
 
+    def numpy_source(self, src, x):
+        return f"scatter({x.bare}, {src.const(self.index)}, {self.shape})"
+
     @staticmethod
     def forward(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
         result = np.zeros(shape, dtype=g.dtype)
@@ -875,6 +912,9 @@ class Concatenate(Function):
 
     __slots__ = ("axis", "sizes")
     name = "concatenate"
+
+    def numpy_source(self, src, *xs):
+        return f"np.concatenate([{', '.join(x.bare for x in xs)}], axis={self.axis})"
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
@@ -909,6 +949,9 @@ class Stack(Function):
 
     __slots__ = ("axis",)
     name = "stack"
+
+    def numpy_source(self, src, *xs):
+        return f"np.stack([{', '.join(x.bare for x in xs)}], axis={self.axis})"
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
@@ -1025,6 +1068,14 @@ class BinaryCrossEntropy(_Cost):
     __slots__ = ("after_sigmoid",)
     name = "binary_cross_entropy"
 
+    def numpy_source(self, src, A, Y):  # the same numpy calls as apply, in the same order
+        if self.after_sigmoid:
+            Z = src.tensor(self.parents[0]._ctx.parents[0])
+            return src.reduce(f"np.logaddexp(0.0, -{Z}) + (1.0 - {Y}) * {Z}", self)
+        F = repr(_LOG_FLOOR)
+        return src.reduce(f"-({Y} * np.log(np.maximum({A}, {F})) + "
+                          f"(1.0 - {Y}) * np.log(np.maximum(1.0 - {A}, {F})))", self)
+
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, A, "binary_cross_entropy")
@@ -1068,6 +1119,9 @@ class BinaryCrossEntropyWithLogits(_Cost):
     __slots__ = ()
     name = "binary_cross_entropy_with_logits"
 
+    def numpy_source(self, src, Z, Y):
+        return src.reduce(f"np.logaddexp(0.0, {Z}) - {Y} * {Z}", self)
+
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, Z, "binary_cross_entropy_with_logits")
@@ -1092,6 +1146,10 @@ class MeanSquaredError(_Cost):
     __slots__ = ()
     name = "mse_loss"
 
+    def numpy_source(self, src, H, Y):
+        scale = f"(0.5 / {src.m(self.m)})" if self.reduction == "mean" else "0.5"
+        return f"np.sum(({H} - {Y}) ** 2) * {scale}", 2
+
     @classmethod
     def apply(cls, H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, H, "mse_loss")
@@ -1114,6 +1172,10 @@ class L2Penalty(Function):
 
     __slots__ = ("lam",)
     name = "l2_penalty"
+
+    def numpy_source(self, src, *Ws):
+        total = " + ".join(f"np.sum({W} * {W})" for W in Ws)  # P = λ/2 Σ W²
+        return f"{total if len(Ws) == 1 else f'({total})'} * {self.lam / 2.0!r}", 2
 
     @classmethod
     def apply(cls, weights: tuple, lam: float) -> Tensor:
