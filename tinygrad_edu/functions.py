@@ -683,6 +683,10 @@ class _Reduction(Function):
             return make_result(data, ctx)
         return make_result(data, None)
 
+    def numpy_source(self, src, x):
+        reduce = self.numpy_reduce.__name__
+        return f"np.{reduce}({x.bare}, axis={self.axis!r}, keepdims={self.keepdims})"
+
     def attributes(self) -> dict:
         return {"axis": self.axis, "keepdims": self.keepdims}
 
@@ -696,10 +700,6 @@ class Sum(_Reduction):
 
     __slots__ = ()
     name = "sum"
-
-    def numpy_source(self, src, x):
-        reduce = self.numpy_reduce.__name__
-        return f"np.{reduce}({x.bare}, axis={self.axis!r}, keepdims={self.keepdims})"
     numpy_reduce = staticmethod(np.sum)
 
     def backward(self, g, out, x):

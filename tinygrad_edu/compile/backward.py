@@ -55,10 +55,11 @@ class Backward:
                              if v.op == "var" and type(v.source) is Tensor}
         for t in self.tensors_used:
             if t not in in_graph:
+                op, label = _kept_by(self.needed, t)
                 raise CompileError(
-                    "compile: a derivative rule uses a value its op kept from the traced "
-                    f"forward pass ({_label_of(self.needed, t)}), which the generated code "
-                    "cannot recompute; that op cannot be compiled yet."
+                    f"compile: the op {op} cannot be compiled: its derivative rule uses "
+                    f"{label}, a value it kept from the traced forward pass, which the "
+                    "generated code does not recompute."
                 )
 
     def resolve(self, eq: Equation) -> Equation:
@@ -171,9 +172,11 @@ class _Name:
         return np.asarray(0)  # np.ndim(self) == 0: printed with str()
 
 
-def _label_of(equations: list, t: Tensor) -> str:
+def _kept_by(equations: list, t: Tensor) -> tuple:
+    """The op whose rule brought the kept value ``t`` in, and its symbol's label."""
     for eq in equations:
-        for v in eq.expr.walk():
-            if v.op == "var" and v.source is t:
-                return v.label
-    return "a kept array"
+        for ctx, part in eq.parts:
+            for v in part.walk():
+                if v.op == "var" and v.source is t:
+                    return ctx.name, v.label
+    return "?", "a kept array"

@@ -37,6 +37,7 @@ class Program:
         self.names = Names()
         order = trace.order
         in_graph = set(order)
+        _refusals_first(order)  # an op that cannot be compiled says why before anything else
         self.backward = Backward(trace.J, trace.params, in_graph)
         self._code: dict = {}  # tensor -> Code (its name, or its inlined expression)
         self._lines: list = []  # forward lines, in order
@@ -173,6 +174,22 @@ class Program:
         fn = "train_step" if self.lr is not None else "forward_backward"
         exec(compile(self.source, f"<tinygrad_edu.compile {fn}>", "exec"), namespace)
         return namespace[fn]
+
+
+class _Placeholder:
+    """Stands in for the program while each op's declaration is tried once."""
+
+    def code_of(self, t: Tensor, force_name: bool = False) -> Code:
+        return Code("x")
+
+
+def _refusals_first(order: list) -> None:
+    """Run every op's ``numpy_source`` once on placeholders: an op that refuses (dropout)
+    or declares nothing raises its ``CompileError`` now, naming itself."""
+    src = Source(Names(), _Placeholder())
+    for t in order:
+        if t._ctx is not None:
+            forward_code(t._ctx, src, [Code("x") for _ in t._ctx.parents])
 
 
 def _uses(order: list) -> dict:
