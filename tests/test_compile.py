@@ -168,3 +168,21 @@ def test_update_compiled_in_is_optim_sgd_bit_for_bit():
     assert "    W1 -= lr * dW1" in step.source
     for p, q in zip(model.parameters(), twin.parameters()):
         assert np.array_equal(p.data, q.data)
+
+
+def test_executed_form_reuses_buffers_and_returns_fresh_arrays():
+    """What runs writes each numpy call into a buffer made once (out=), shares a repeated
+    sub-expression (the sigmoid's and the cost's logaddexp), and hands out fresh arrays:
+    the gradients of one call are not changed by the next."""
+    model, X, Y = _flower()
+    step = tinygrad_edu.compile(lambda X, Y: F.binary_cross_entropy(model(X), Y),
+                                model.parameters(), lr=1.2)
+    J1, grads1 = step(X, Y)
+    kept = [g.copy() for g in grads1]
+    J2, grads2 = step(X, Y)
+    assert J2 != J1 and all(np.array_equal(g, k) for g, k in zip(grads1, kept))
+    assert all(g is not h for g, h in zip(grads1, grads2))
+    executed = step.executed_source
+    assert "np.matmul(W1, X, out=_b0)" in executed
+    assert executed.count("np.logaddexp") == 2  # the helper's text and one call in the step
+    assert "np.add.reduce(dZ1, axis=1, keepdims=True)" in executed  # np.sum without wrapper

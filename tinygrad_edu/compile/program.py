@@ -24,6 +24,7 @@ from .backward import Backward
 from .engine_api import Tensor
 from .forward import ATOM, Code, Source, forward_code
 from .helpers import helpers_for
+from .lowering import lower
 from .naming import Names
 from .trace import Trace
 
@@ -170,9 +171,16 @@ class Program:
         return plan
 
     def _compile(self) -> Any:
-        namespace: dict = {"np": np}
+        """The executed form (``lowering.py``: the same numpy calls, into reused buffers)."""
         fn = "train_step" if self.lr is not None else "forward_backward"
-        exec(compile(self.source, f"<tinygrad_edu.compile {fn}>", "exec"), namespace)
+        values = {name: np.array(t.data, copy=True) for name, t in self.arguments}
+        values.update({name: np.array(v, copy=True) if isinstance(v, np.ndarray) else v
+                       for name, v in self.names.constants.items()})
+        if self.lr is not None:
+            values["lr"] = self.lr
+        self.executed_source, buffers = lower(self.source, fn, values)
+        namespace: dict = {"np": np, **buffers}
+        exec(compile(self.executed_source, f"<tinygrad_edu.compile {fn}>", "exec"), namespace)
         return namespace[fn]
 
 

@@ -73,6 +73,13 @@ class CompiledStep:
             self.trace()
         return self._last.source
 
+    @property
+    def executed_source(self) -> str:
+        """What runs: ``source`` lowered to the same numpy calls into reused buffers
+        (``lowering.py``)."""
+        self.source  # noqa: B018  (traces a function without arguments)
+        return self._last.executed_source
+
     def trace(self, *args: Any) -> Program:
         """Trace ``fn`` on ``args`` and compile (without running the program)."""
         arrays = self._arrays(args)

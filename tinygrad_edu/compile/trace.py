@@ -32,9 +32,10 @@ from .engine_api import (
 
 
 def signature(args: tuple, params: list) -> tuple:
-    """What selects a program: each argument's and parameter's shape and dtype."""
-    return tuple((np.shape(a), np.result_type(a).str) for a in args) + tuple(
-        (p.data.shape, p.data.dtype.str) for p in params)
+    """What selects a program: each argument's and parameter's shape and dtype (the
+    arguments are arrays already: attribute reads only, this runs at every call)."""
+    return tuple([(a.shape, a.dtype) for a in args] + [(p.data.shape, p.data.dtype)
+                                                       for p in params])
 
 
 class Trace:
