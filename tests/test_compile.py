@@ -186,3 +186,34 @@ def test_executed_form_reuses_buffers_and_returns_fresh_arrays():
     assert "np.matmul(W1, X, out=_b0)" in executed
     assert executed.count("np.logaddexp") == 2  # the helper's text and one call in the step
     assert "np.add.reduce(dZ1, axis=1, keepdims=True)" in executed  # np.sum without wrapper
+
+
+@pytest.mark.parametrize("batch_size", [None, 150])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_fit_compile_gives_fits_costs_and_weights(batch_size, optimizer):
+    """fit(compile=True) = fit(): the compiled gradients go to .grad, the optimizer steps as
+    usual (SGD and Adam: the same arithmetic on the same bits); the mini-batches of 150 and
+    the last one of 100 are two programs."""
+    runs = []
+    for compiled in (False, True):
+        model, X, Y = _flower()
+        opt = (tinygrad_edu.optim.SGD(model.parameters(), lr=1.2) if optimizer == "sgd" else
+               tinygrad_edu.optim.Adam(model.parameters(), lr=0.01))
+        costs = tinygrad_edu.training.fit(model, X, Y, optimizer=opt, iterations=30,
+                                          batch_size=batch_size, print_every=0, seed=0,
+                                          compile=compiled)
+        runs.append((costs, [p.data.copy() for p in model.parameters()]))
+    (costs, weights), (costs_c, weights_c) = runs
+    assert costs == costs_c
+    assert all(np.array_equal(w, wc) for w, wc in zip(weights, weights_c))
+
+
+def test_fit_compile_refuses_dropout_before_any_step():
+    np.random.seed(0)
+    model = nn.Sequential(nn.Dense(2, 4, activation="tanh"), nn.Dropout(0.8, seed=0),
+                          nn.Dense(4, 1, activation="sigmoid"))
+    before = [p.data.copy() for p in model.parameters()]
+    X, Y = data.load_planar_dataset()
+    with pytest.raises(tinygrad_edu.CompileError, match="the op dropout cannot be compiled"):
+        tinygrad_edu.training.fit(model, X, Y, iterations=3, print_every=0, compile=True)
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
