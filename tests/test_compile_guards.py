@@ -150,3 +150,20 @@ def test_the_decorator_form_and_the_update():
     _, grads = train_step(X, Y)
     assert np.array_equal(model.parameters()[0].data, before - 0.1 * grads[0])
     assert "def train_step(X, Y, W1, b1, W2, b2, lr):" in train_step.source
+
+
+def test_returned_gradients_are_never_views_of_the_programs_arrays():
+    """A gradient that is a transpose or a reshape of a buffer (or a constant) is copied out:
+    the next call must not change what the last one returned."""
+    rng = np.random.default_rng(3)
+    W = tinygrad_edu.Tensor(rng.normal(size=(4, 3)), requires_grad=True, name="W")
+    V = tinygrad_edu.Tensor(rng.normal(size=(6,)), requires_grad=True, name="V")
+    ones = np.eye(3)[:, [0, 1, 2, 0]]
+    step = tinygrad_edu.compile(
+        lambda X: F.categorical_cross_entropy_with_logits(W.T * X, ones) + V.reshape(2, 3).sum(),
+        [W, V])
+    X = rng.normal(size=(3, 4))
+    _, grads = step(X)
+    kept = [g.copy() for g in grads]
+    step(X * 2.0)
+    assert all(np.array_equal(g, k) for g, k in zip(grads, kept))

@@ -71,8 +71,13 @@ class _Lowering:
                 st.targets[0], ast.Name):
             name = st.targets[0].id
             value = self.expr(self._inline(st.value), fresh=name in returned)
+            result = self._eval(value)
+            if name in returned and self._shares_memory(result):  # a view of a buffer, of
+                value = ast.Call(_np("array"), [value], [ast.keyword("copy", ast.Constant(
+                    True))])  # an argument or a constant: handed out as an array of its own
+                result = self._eval(value)
             self.out.append(ast.Assign([ast.Name(name, ast.Store())], value, lineno=0))
-            self.ns[name] = self._eval(value)
+            self.ns[name] = result
         elif isinstance(st, ast.AugAssign):  # W1 -= lr * dW1: the product into a buffer
             value = self.expr(self._inline(st.value), fresh=False)
             new = ast.AugAssign(st.target, st.op, value, lineno=0)
@@ -82,6 +87,12 @@ class _Lowering:
             self.seen.clear()  # a parameter changed: nothing computed before is reused
         else:
             self.out.append(st)
+
+    def _shares_memory(self, value: Any) -> bool:
+        if not isinstance(value, np.ndarray):
+            return False
+        return any(isinstance(v, np.ndarray) and np.may_share_memory(value, v)
+                   for k, v in self.ns.items() if k != "np")
 
     def _inline(self, node: ast.expr) -> ast.expr:
         """``sigmoid(Z2)`` -> the helper's one expression with Z2 for its argument."""

@@ -87,36 +87,28 @@ class Program:
         return self.code_of(t, force_name=True).bare
 
     def code_of(self, t: Tensor, force_name: bool = False) -> Code:
+        """The code for ``t``: its name, or its expression when it was written inline.
+        ``force_name``: an inlined tensor gets its own line now (before the line being
+        written, which is the one asking)."""
         code = self._code[t]
-        if force_name and (code.prec < ATOM or not code.bare.isidentifier()) and \
-                t._ctx is not None:
+        if force_name and t._ctx is not None and not code.bare.isidentifier():
             name = self.names.fresh(None)
-            self._lines.insert(self._position[t], (name, code.bare))
-            self._shift(t)
+            self._lines.append((name, code.bare))
             code = self._code[t] = Code(name)
         return code
 
     def _forward(self, t: Tensor) -> None:
+        """The line of ``t`` (or its code, kept to be written inside its one user's line)."""
         ctx = t._ctx
         code = forward_code(ctx, self.src, [self.code_of(p) for p in ctx.parents])
         consumers = self._uses.get(t, [])
-        inline = (not t.name and t not in self._needs_name and t is not self.trace.J
-                  and len(consumers) == 1 and _is_ufunc_op(consumers[0]))
-        self._position = getattr(self, "_position", {})
-        if inline:
-            self._code[t] = code
-            self._position[t] = len(self._lines)
+        if (not t.name and t not in self._needs_name and t is not self.trace.J
+                and len(consumers) == 1 and _is_ufunc_op(consumers[0])):
+            self._code[t] = code  # W1 @ X inside Z1 = W1 @ X + b1
             return
         name = self.names.fresh(t.name if t is not self.trace.J or t.name else "J")
-        self._position[t] = len(self._lines)
         self._lines.append((name, code.bare))
         self._code[t] = Code(name)
-
-    def _shift(self, t: Tensor) -> None:
-        here = self._position[t]
-        for other, position in self._position.items():
-            if position >= here and other is not t:
-                self._position[other] = position + 1
 
     # -- the source and the function -----------------------------------------------------
 
