@@ -94,7 +94,7 @@ def fit(
     the cost lines printed above it, when tqdm is installed (the ``progress`` extra), and
     warns that it is missing otherwise. ``compile=True`` runs each step's forward and backward
     as the numpy code ``tinygrad_edu.compile`` generates (the same numbers, faster; a model
-    with dropout or batch norm is refused before the first step).
+    with batch norm is refused before the first step).
 
     The data are checked before the first step: ``DataError`` for no examples, nan or inf in
     X or Y, or (with a cross-entropy loss named by string) labels outside [0, 1].

@@ -53,14 +53,6 @@ class Backward:
                     self.uses[target] = self.uses.get(target, 0) + 1
         self.tensors_used = {v.source for eq in self.needed for v in eq.expr.walk()
                              if v.op == "var" and type(v.source) is Tensor}
-        for t in self.tensors_used:
-            if t not in in_graph:
-                op, label = _kept_by(self.needed, t)
-                raise CompileError(
-                    f"compile: the op {op} cannot be compiled: its derivative rule uses "
-                    f"{label}, a value it kept from the traced forward pass, which the "
-                    "generated code does not recompute."
-                )
 
     def resolve(self, eq: Equation) -> Equation:
         while eq in self.alias:
@@ -83,16 +75,32 @@ class Backward:
         eq = self.by_target.get(param)
         return None if eq is None else self.resolve(eq)
 
-    def lines(self, names: Names, forward_name: Any, returned: set) -> tuple[list, dict]:
+    def lines(self, names: Names, forward_name: Any, returned: set,
+              kept: dict) -> tuple[list, dict]:
         """``[(name, code)]`` for the needed gradients and ``{equation: name}``.
 
-        ``forward_name(t)`` is the code name of a forward tensor; an equation in ``returned``
-        (a parameter's gradient) always gets a line."""
+        ``forward_name(t)`` is the code name of a forward tensor or of a value an op kept
+        (``kept``: by (id of the op, attribute)); an equation in ``returned`` (a parameter's
+        gradient) always gets a line."""
+        kept_names = {}  # a value an op kept for its rule (dropout's D1) -> its line's name
+        for t in self.tensors_used:
+            if t not in self.in_graph:
+                op, label = _kept_by(self.needed, t)
+                declared = op.explain_symbols() if hasattr(op, "explain_symbols") else {}
+                attr = next((a for a, (lab, _) in declared.items() if lab == label), None)
+                if (id(op), attr) not in kept:
+                    raise CompileError(
+                        f"compile: the op {op.name} cannot be compiled: its derivative rule "
+                        f"uses {label}, a value it kept from the traced forward pass, which "
+                        "its numpy_source does not compute (src.keep)."
+                    )
+                kept_names[t] = kept[id(op), attr]
         grad_names: dict = {}
         inline: dict = {}  # equation -> its rebuilt tree (used once, target unnamed)
         out = []
         for eq in self.needed:
-            tree = self._rebuild(eq.expr, names, forward_name, grad_names, inline)
+            tree = self._rebuild(eq.expr, names, lambda t: kept_names.get(t) or forward_name(t),
+                                 grad_names, inline)
             target = eq.target
             if eq not in returned and self.uses.get(eq, 0) == 1 and not target.name:
                 inline[eq] = tree
@@ -178,5 +186,5 @@ def _kept_by(equations: list, t: Tensor) -> tuple:
         for ctx, part in eq.parts:
             for v in part.walk():
                 if v.op == "var" and v.source is t:
-                    return ctx.name, v.label
-    return "?", "a kept array"
+                    return ctx, v.label
+    raise CompileError("compile: a derivative rule uses an array no op declares")

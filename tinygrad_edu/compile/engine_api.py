@@ -6,7 +6,7 @@ that when those modules move (the core redesign) the imports are re-pointed in o
 
 from __future__ import annotations
 
-from ..autograd import enable_grad, topological_order
+from ..autograd import enable_grad, grad, topological_order
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -35,6 +35,7 @@ __all__ = [
     "enable_grad",
     "explain",
     "format_sym",
+    "grad",
     "rebuild_sym",
     "topological_order",
 ]

@@ -65,9 +65,15 @@ class Source:
         """The code for any tensor of the graph (it gets a line of its own if it had none)."""
         return self.program.code_of(t, force_name=True)
 
-    def const(self, value: Any) -> str:
-        """A number as a literal; an array (a mask, an index) as a constant argument C<k>."""
-        return self.names.constant(value)
+    def const(self, value: Any, name: str | None = None) -> str:
+        """A number as a literal; an array (a mask, an index) or another object (a random
+        generator) as an argument of the program, ``C<k>`` or ``name``."""
+        return self.names.constant(value, name)
+
+    def keep(self, op: Any, attr: str, name: str, code: str) -> str:
+        """A value the op keeps for its rule (``op.<attr>``, e.g. dropout's mask) computed by
+        ``code`` on a line of its own named ``name``; the rule's symbol for it reads it."""
+        return self.program.keep(op, attr, name, code)
 
     def index(self, index: Any) -> str:
         """An index as written in ``x[...]``: slices and ints inline, arrays as constants."""

@@ -48,9 +48,10 @@ class Names:
         """``dZ2`` for ``Z2`` (``dZ2_2`` if taken)."""
         return self.fresh(f"d{name}")
 
-    def constant(self, value: Any) -> str:
-        """A Python number as its literal; an array (or any other value) as an argument
-        ``C<k>`` of the program (the same object gets the same name)."""
+    def constant(self, value: Any, wanted: str | None = None) -> str:
+        """A Python number as its literal; an array (or any other value: a random generator)
+        as an argument ``C<k>`` (or ``wanted``) of the program (the same object gets the same
+        name)."""
         if isinstance(value, bool):
             return repr(value)
         if isinstance(value, int | float):
@@ -60,11 +61,11 @@ class Names:
             return self._constant_ids[key]
         if isinstance(value, np.generic | np.ndarray) and np.ndim(value) == 0:
             array = np.asarray(value)
-            if array.dtype == np.float64:
+            if array.dtype == np.float64 and np.isfinite(array):
                 return repr(float(array))
             if array.dtype == np.bool_:
                 return repr(bool(array))
-        name = self.fresh(f"C{len(self.constants) + 1}")
+        name = self.fresh(wanted or f"C{len(self.constants) + 1}")
         self.constants[name] = value
         self._constant_ids[key] = name
         self._keep = getattr(self, "_keep", [])

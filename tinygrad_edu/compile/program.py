@@ -26,7 +26,7 @@ from .forward import ATOM, Code, Source, forward_code
 from .helpers import helpers_for
 from .lowering import lower
 from .naming import Names
-from .trace import Trace
+from .trace import RandomStates, Trace
 
 
 class Program:
@@ -41,9 +41,10 @@ class Program:
         _refusals_first(order)  # an op that cannot be compiled says why before anything else
         self.backward = Backward(trace.J, trace.params, in_graph)
         self._code: dict = {}  # tensor -> Code (its name, or its inlined expression)
+        self.kept: dict = {}  # (id of an op, attribute) -> the name of the value it keeps
         self._lines: list = []  # forward lines, in order
         self._uses = _uses(order)
-        self._needs_name = set(self.backward.tensors_used)
+        self._needs_name = set(self.backward.tensors_used) & in_graph
         self.src = Source(self.names, self)
         self.arguments = self._name_leaves()  # [(name, tensor)] in call order
         for t in order:
@@ -52,7 +53,8 @@ class Program:
         self.J_name = self.code_of(trace.J, force_name=True)
         grads = [self.backward.gradient_of(p) for p in trace.params]
         returned = {g for g in grads if g is not None}
-        back_lines, grad_names = self.backward.lines(self.names, self._name_of, returned)
+        back_lines, grad_names = self.backward.lines(self.names, self._name_of, returned,
+                                                       self.kept)
         grad_list = []
         for p, g in zip(trace.params, grads):
             if g is None:  # J does not depend on p: zeros, as grad() gives
@@ -85,6 +87,12 @@ class Program:
 
     def _name_of(self, t: Tensor) -> str:
         return self.code_of(t, force_name=True).bare
+
+    def keep(self, op: Any, attr: str, name: str, code: str) -> str:
+        name = self.names.fresh(name)
+        self._lines.append((name, code))
+        self.kept[id(op), attr] = name
+        return name
 
     def code_of(self, t: Tensor, force_name: bool = False) -> Code:
         """The code for ``t``: its name, or its expression when it was written inline.
@@ -170,7 +178,11 @@ class Program:
                        for name, v in self.names.constants.items()})
         if self.lr is not None:
             values["lr"] = self.lr
-        self.executed_source, buffers = lower(self.source, fn, values)
+        states = RandomStates(self.trace.order)  # the compile-time run draws no mask
+        try:
+            self.executed_source, buffers = lower(self.source, fn, values)
+        finally:
+            states.restore()
         namespace: dict = {"np": np, **buffers}
         exec(compile(self.executed_source, f"<tinygrad_edu.compile {fn}>", "exec"), namespace)
         return namespace[fn]
@@ -181,6 +193,9 @@ class _Placeholder:
 
     def code_of(self, t: Tensor, force_name: bool = False) -> Code:
         return Code("x")
+
+    def keep(self, op: Any, attr: str, name: str, code: str) -> str:
+        return name
 
 
 def _refusals_first(order: list) -> None:

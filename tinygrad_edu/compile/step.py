@@ -2,7 +2,8 @@
 
 ``step(*args)`` looks up the program for the arguments' and parameters' shapes and dtypes
 (tracing ``fn`` when there is none yet), calls it with the arrays, and returns
-``(J, grads)``: the cost and one gradient per parameter, in the order of ``params``. With
+``(J, grads)``: the cost and one gradient per parameter, in the order of ``params`` (the
+first call of a program returns its trace's result: the eager step, the same bits). With
 ``lr`` the step also updates the parameters in place (``W1 -= lr * dW1``, plain gradient
 descent as ``optim.SGD``; other optimizers: use the gradients it returns).
 
@@ -21,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .engine_api import ArgumentError, ArgumentTypeError, GraphChangedError, Tensor
+from .engine_api import ArgumentError, ArgumentTypeError, GraphChangedError, Tensor, grad
 from .program import Program
-from .trace import Trace, first_difference, signature
+from .trace import RandomStates, Trace, first_difference, signature
 
 _CHECKS = ("once", "always", "never")
 
@@ -96,8 +97,14 @@ class CompiledStep:
         program = self.programs.get(key)
         if program is None:
             program = self.trace(*args)
-        elif self.check == "always" or (self.check == "once" and self._calls[key] == 1):
-            fresh = Trace(self.fn, args, self.arg_names, self.params)
+            self._calls[key] = 1
+            return self._traced_result(program)
+        if self.check == "always" or (self.check == "once" and self._calls[key] == 1):
+            states = RandomStates(program.trace.order)  # the check draws no dropout mask
+            try:
+                fresh = Trace(self.fn, args, self.arg_names, self.params)
+            finally:
+                states.restore()
             if fresh.key != program.trace.key:
                 where = first_difference(program.trace.key, fresh.key)
                 raise GraphChangedError(
@@ -109,6 +116,18 @@ class CompiledStep:
         self._calls[key] += 1
         self._last = program
         return program.run(arrays, self.params)
+
+    def _traced_result(self, program: Program) -> tuple:
+        """The first call's result from its trace (the eager step: the same bits as the
+        program, and random ops draw once per call): the gradients by the engine, then the
+        update ``p -= lr * dp`` as the program makes it."""
+        trace = program.trace
+        grads = grad(trace.J, trace.params) if trace.params else ()
+        grads = (grads,) if len(trace.params) == 1 else tuple(grads)
+        if self.lr is not None:
+            for p, g in zip(trace.params, grads):
+                p.data -= self.lr * g
+        return trace.J.data[()], grads
 
     def _arrays(self, args: tuple) -> tuple:
         if len(args) != len(self.arg_names):

@@ -95,7 +95,8 @@ class Trace:
             ctx = t._ctx
             settings = tuple(sorted((k, _digest(v)) for k, v in ctx.attributes().items()))
             kept = tuple(_digest(getattr(ctx, s)) for s in ("condition", "index", "mask")
-                         if hasattr(ctx, s))
+                         if hasattr(ctx, s) and not getattr(ctx, "random", False))  # a new mask
+            # at every call is not a new graph: the program draws it (dropout's numpy_source)
             parts.append((type(ctx).__name__, tuple(index[p] for p in ctx.parents),
                           settings, kept, shape, t.name))
         return tuple(parts)
@@ -113,6 +114,29 @@ def _digest(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return repr(value)
+
+
+class RandomStates:
+    """The states of the generators the graph's random ops draw from (dropout's ``rng``),
+    to put them back after a run that must not consume random numbers (a check's trace,
+    the compile-time run of the program)."""
+
+    def __init__(self, order: list) -> None:
+        rngs = {id(t._ctx.rng): t._ctx.rng for t in order
+                if t._ctx is not None and getattr(t._ctx, "random", False)
+                and hasattr(t._ctx, "rng")}
+        self.saved = [(rng, _get_state(rng)) for rng in rngs.values()]
+
+    def restore(self) -> None:
+        for rng, state in self.saved:
+            if hasattr(rng, "bit_generator"):
+                rng.bit_generator.state = state
+            else:
+                rng.set_state(state)
+
+
+def _get_state(rng: Any) -> Any:
+    return rng.bit_generator.state if hasattr(rng, "bit_generator") else rng.get_state()
 
 
 def first_difference(old: tuple, new: tuple) -> str:
