@@ -683,9 +683,10 @@ class _Reduction(Function):
             return make_result(data, ctx)
         return make_result(data, None)
 
-    def numpy_source(self, src, x):
-        reduce = self.numpy_reduce.__name__
-        return f"np.{reduce}({x.bare}, axis={self.axis!r}, keepdims={self.keepdims})"
+    def numpy_source(self, src, x):  # compile: np.sum(Z, axis=1, keepdims=True)
+        settings = "" if self.axis is None else f", axis={self.axis!r}"
+        settings += ", keepdims=True" if self.keepdims else ""
+        return f"np.{self.numpy_reduce.__name__}({x.bare}{settings})"
 
     def attributes(self) -> dict:
         return {"axis": self.axis, "keepdims": self.keepdims}

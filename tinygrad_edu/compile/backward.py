@@ -75,13 +75,14 @@ class Backward:
         eq = self.by_target.get(param)
         return None if eq is None else self.resolve(eq)
 
-    def lines(self, names: Names, forward_name: Any, returned: set,
+    def lines(self, names: Names, forward_name: Any, forward_label: Any, returned: set,
               kept: dict) -> tuple[list, dict]:
         """``[(name, code)]`` for the needed gradients and ``{equation: name}``.
 
         ``forward_name(t)`` is the code name of a forward tensor or of a value an op kept
         (``kept``: by (id of the op, attribute)); an equation in ``returned`` (a parameter's
-        gradient) always gets a line."""
+        gradient) always gets a line. ``forward_label(t)``: the tensor's name when it has a
+        line of its own, else None (its gradient is then called ``T<k>``)."""
         kept_names = {}  # a value an op kept for its rule (dropout's D1) -> its line's name
         for t in self.tensors_used:
             if t not in self.in_graph:
@@ -105,8 +106,11 @@ class Backward:
             if eq not in returned and self.uses.get(eq, 0) == 1 and not target.name:
                 inline[eq] = tree
                 continue
-            base = forward_name(target) if target in self.in_graph else None
-            name = names.gradient(base) if base else names.fresh(None)
+            if eq not in returned and tree.op == "var" and tree.label.isidentifier():
+                grad_names[eq] = tree.label  # the rule's --dZ rewritten to dZ: no line
+                continue
+            base = forward_label(target) if target in self.in_graph else None
+            name = names.gradient(base or names.fresh(None))  # dZ1, or dT5 for a temporary
             grad_names[eq] = name
             out.append((name, format_sym(tree, "numpy", {})[0]))
         return out, grad_names

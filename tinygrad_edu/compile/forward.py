@@ -130,9 +130,9 @@ def forward_code(ctx: Any, src: Source, inputs: list) -> Code:
     if name in _INFIX and len(inputs) == 2:
         symbol, prec = _INFIX[name]
         left, right = inputs
-        left_text = left.bare if left.prec >= prec and not (
-            prec == 4 or (left.prec == 2 and prec == 2 and (symbol == "@") != (
-                _last_op(left) == "@"))) else f"({left.bare})"
+        mixed = left.prec == prec == 2 and (symbol == "@") != (_last_op(left) == "@")
+        wrap = left.prec < prec or (prec == 4 and left.prec <= 4) or mixed  # (A * B) @ C
+        left_text = f"({left.bare})" if wrap else left.bare
         right_text = right.bare if right.prec > prec else f"({right.bare})"
         return Code(f"{left_text} {symbol} {right_text}" if symbol != "**" else
                     f"{left_text}**{right_text}", prec)

@@ -65,6 +65,9 @@ class Names:
                 return repr(float(array))
             if array.dtype == np.bool_:
                 return repr(bool(array))
+        uniform = _uniform(value)
+        if uniform is not None and wanted is None:
+            return uniform
         name = self.fresh(wanted or f"C{len(self.constants) + 1}")
         self.constants[name] = value
         self._constant_ids[key] = name
@@ -78,3 +81,18 @@ class Names:
             name = "m" if not self.example_counts else self.fresh(f"m_{len(self.example_counts)}")
             self.example_counts[m] = name
         return self.example_counts[m]
+
+
+def _uniform(value: Any) -> str | None:
+    """``np.ones((4, 400))`` for an array of one repeated number (a rule's seed of ones)."""
+    if not isinstance(value, np.ndarray) or value.size < 2 or value.dtype.kind not in "fb":
+        return None
+    first = value.flat[0]
+    if not np.all(value == first) or not np.isfinite(first):
+        return None
+    dtype = "" if value.dtype == np.float64 else f", dtype=np.{value.dtype.name}"
+    if value.dtype.kind == "b":
+        return f"np.full({value.shape}, {bool(first)}{dtype})"
+    if first == 1 or (first == 0 and not np.signbit(first)):
+        return f"np.{'ones' if first == 1 else 'zeros'}({value.shape}{dtype})"
+    return f"np.full({value.shape}, {float(first)!r}{dtype})"

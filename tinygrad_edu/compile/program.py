@@ -53,8 +53,8 @@ class Program:
         self.J_name = self.code_of(trace.J, force_name=True)
         grads = [self.backward.gradient_of(p) for p in trace.params]
         returned = {g for g in grads if g is not None}
-        back_lines, grad_names = self.backward.lines(self.names, self._name_of, returned,
-                                                       self.kept)
+        back_lines, grad_names = self.backward.lines(self.names, self._name_of, self._label_of,
+                                                       returned, self.kept)
         grad_list = []
         for p, g in zip(trace.params, grads):
             if g is None:  # J does not depend on p: zeros, as grad() gives
@@ -87,6 +87,10 @@ class Program:
 
     def _name_of(self, t: Tensor) -> str:
         return self.code_of(t, force_name=True).bare
+
+    def _label_of(self, t: Tensor) -> str | None:
+        code = self._code.get(t)
+        return code.bare if code is not None and code.bare.isidentifier() else None
 
     def keep(self, op: Any, attr: str, name: str, code: str) -> str:
         name = self.names.fresh(name)
