@@ -74,6 +74,7 @@ def _course_networks():
 def test_compiled_step_is_the_eager_step_bit_for_bit(network):
     _, cost, params, X, Y = next(n for n in _course_networks() if n[0] == network)
     step = tinygrad_edu.compile(cost, params)
+    step(X, Y)  # the first call returns its trace's (eager) result
     J, grads = step(X, Y)
     J_eager, grads_eager = _eager(cost, params, X, Y)
     assert J == J_eager.item()
@@ -125,6 +126,7 @@ def test_flower_source_is_the_notes_backward_propagation():
 def test_source_runs_as_plain_numpy_without_tinygrad_edu(network, tmp_path):
     _, cost, params, X, Y = next(n for n in _course_networks() if n[0] == network)
     step = tinygrad_edu.compile(cost, params)
+    step(X, Y)  # the first call returns its trace's (eager) result
     J, grads = step(X, Y)
     (tmp_path / "generated.py").write_text(step.source)
     np.savez(tmp_path / "inputs.npz", *[p.data for p in params], X=X, Y=Y)
