@@ -111,6 +111,8 @@ def test_flower_source_is_the_notes_backward_propagation():
         Z2 = W2 @ A1 + b2
         A2 = sigmoid(Z2)
         J = np.sum(np.logaddexp(0.0, -Z2) + (1.0 - Y) * Z2) / m
+        if not np.isfinite(J):  # as backward() refuses a nan cost
+            raise FloatingPointError("J is not finite: no gradient, no update")
         dZ2 = (A2 - Y) * (1.0 / m)
         dW2 = dZ2 @ A1.T
         db2 = np.sum(dZ2, axis=1, keepdims=True)

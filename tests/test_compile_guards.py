@@ -170,3 +170,19 @@ def test_returned_gradients_are_never_views_of_the_programs_arrays():
     kept = [g.copy() for g in grads]
     step(X * 2.0)
     assert all(np.array_equal(g, k) for g, k in zip(grads, kept))
+
+
+def test_a_cost_that_is_not_finite_changes_no_parameter():
+    """As backward() refuses a nan cost: the program stops before its gradients and its
+    update (TrainingDivergedError), the parameters are as they were."""
+    model = _net()
+    X, Y = _data(4)
+    step = tinygrad_edu.compile(lambda X, Y: F.mse_loss(model(X), Y), model.parameters(),
+                                lr=0.1)
+    step(X, Y)
+    step(X, Y)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(tinygrad_edu.TrainingDivergedError, match="no parameter changed"), \
+            np.errstate(invalid="ignore"):
+        step(X, Y * np.nan)
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))

@@ -13,6 +13,7 @@ from ..errors import (
     CompileError,
     GraphChangedError,
     TinygradEduError,
+    TrainingDivergedError,
     describe,
 )
 from ..explain import Equation, Sym, explain
@@ -31,6 +32,7 @@ __all__ = [
     "Sym",
     "Tensor",
     "TinygradEduError",
+    "TrainingDivergedError",
     "describe",
     "enable_grad",
     "explain",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .engine_api import TrainingDivergedError
 from .step import CompiledStep
 
 
@@ -22,7 +23,12 @@ class FitStep:
         self.step = CompiledStep(lambda X, Y: loss_fn(model(X), Y), params)
 
     def __call__(self, X: Any, Y: Any) -> float:
-        J, grads = self.step(X, Y)
+        """The cost (nan when the program stopped at a cost that is not finite: fit's own
+        check then raises, with the iteration and the costs so far)."""
+        try:
+            J, grads = self.step(X, Y)
+        except TrainingDivergedError:
+            return float("nan")
         self._grads = grads
         return float(J)
 

@@ -133,6 +133,9 @@ class Program:
         for m, name in self.names.example_counts.items():
             body.append(f"{name} = {self._examples_code(m)}")
         body += [f"{name} = {code}" for name, code in self._lines]
+        body += [f"if not np.isfinite({self.J_name}):  # as backward() refuses a nan cost",
+                 f'    raise FloatingPointError("{self.J_name} is not finite: no gradient, '
+                 'no update")']
         body += [f"{name} = {code}" for name, code in back_lines]
         if self.lr is not None:
             body += [f"{p} -= lr * {g}" for (p, _), g in zip(

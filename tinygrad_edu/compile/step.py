@@ -7,6 +7,10 @@ first call of a program returns its trace's result: the eager step, the same bit
 ``lr`` the step also updates the parameters in place (``W1 -= lr * dW1``, plain gradient
 descent as ``optim.SGD``; other optimizers: use the gradients it returns).
 
+A cost that is not finite stops the program before its gradients and its update
+(``TrainingDivergedError``; the parameters are unchanged). A program's buffers are its own:
+one compiled step must not run in two threads at once.
+
 ``check``: ``"once"`` (default) traces again at the second call of each program and raises
 ``GraphChangedError`` if the function now records another graph (Python control flow on
 values, a closure whose arrays changed: pass those as arguments); ``"always"`` does so at
@@ -22,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from .engine_api import ArgumentError, ArgumentTypeError, GraphChangedError, Tensor, grad
+from .engine_api import (
+    ArgumentError,
+    ArgumentTypeError,
+    GraphChangedError,
+    Tensor,
+    TrainingDivergedError,
+    grad,
+)
 from .program import Program
 from .trace import RandomStates, Trace, first_difference, signature
 
@@ -115,7 +126,14 @@ class CompiledStep:
                     "that step eager.")
         self._calls[key] += 1
         self._last = program
-        return program.run(arrays, self.params)
+        try:
+            return program.run(arrays, self.params)
+        except FloatingPointError:  # raised by the program before any update
+            raise TrainingDivergedError(
+                "compile: the cost of this step is nan or inf, so no gradient was computed "
+                "and no parameter changed (as backward() refuses such a cost). A learning "
+                "rate that is too large is the usual cause; run the step eagerly inside "
+                "tinygrad_edu.detect_anomaly() to find the op that made it.") from None
 
     def _traced_result(self, program: Program) -> tuple:
         """The first call's result from its trace (the eager step: the same bits as the
