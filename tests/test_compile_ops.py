@@ -128,19 +128,29 @@ def test_dropout_draws_a_new_mask_at_every_call_from_the_ops_generator():
     assert all(np.array_equal(p, q) for p, q in zip(runs[0][1], runs[1][1]))
 
 
-_UNARY = ["tanh", "sigmoid", "relu", "exp_small", "square", "abs", "neg"]
-_BINARY = ["add", "sub", "mul", "div_safe", "maximum"]
+_UNARY = ["tanh", "sigmoid", "relu", "exp_small", "square", "abs", "neg", "clip", "leaky",
+          "transpose_twice", "reshape_back", "concat_slice", "row_mean", "cube"]
+_BINARY = ["add", "sub", "mul", "div_safe", "maximum", "minimum", "where"]
+_MASK = np.array([[True, False, True, True], [False, False, True, False],
+                  [True, True, False, True]])
 
 
 def _apply_unary(name, x):
     return {"tanh": lambda: x.tanh(), "sigmoid": lambda: x.sigmoid(), "relu": lambda: x.relu(),
             "exp_small": lambda: (x * 0.1).exp(), "square": lambda: x**2, "abs": lambda: abs(x),
-            "neg": lambda: -x}[name]()
+            "neg": lambda: -x, "clip": lambda: x.clip(-0.5, 0.7),
+            "leaky": lambda: F.leaky_relu(x, 0.2), "transpose_twice": lambda: x.T.T * 1.5,
+            "reshape_back": lambda: x.reshape(-1).reshape(x.shape),
+            "concat_slice": lambda: tinygrad_edu.concatenate([x, 2 * x], axis=1)[:, x.shape[1]:],
+            "row_mean": lambda: x.mean(axis=1, keepdims=True) + x, "cube": lambda: x**3,
+            }[name]()
 
 
 def _apply_binary(name, x, y):
     return {"add": lambda: x + y, "sub": lambda: x - y, "mul": lambda: x * y,
-            "div_safe": lambda: x / (y * y + 1.0), "maximum": lambda: tinygrad_edu.maximum(x, y)
+            "div_safe": lambda: x / (y * y + 1.0), "maximum": lambda: tinygrad_edu.maximum(x, y),
+            "minimum": lambda: tinygrad_edu.minimum(x, y),
+            "where": lambda: tinygrad_edu.where(_MASK, x, y),
             }[name]()
 
 
@@ -150,7 +160,8 @@ def _apply_binary(name, x, y):
     min_size=1, max_size=12), reduce=st.sampled_from(["sum", "mean", "max", "rows"]))
 def test_random_expression_graphs_compile_exactly(seed, steps, reduce):
     """Random DAGs (fan-out, broadcasting of a (3, 1) and a (1, 4) operand) over the
-    elementwise ops, a reduction at the end: compiled == eager bit for bit."""
+    elementwise ops, shape ops, indexing, concatenation, where and clip, a reduction at the
+    end: compiled == eager bit for bit."""
     rng = np.random.default_rng(seed)
     leaves = [Tensor(rng.normal(size=s), requires_grad=True, name=f"P{i}")
               for i, s in enumerate([(3, 4), (3, 1), (1, 4)])]
