@@ -2,6 +2,10 @@
 
 The rest of ``tinygrad_edu.compile`` imports engine and explain internals only from here, so
 that when those modules move (the core redesign) the imports are re-pointed in one file.
+Two of them are explain's private helpers: ``_fmt`` (a ``Sym`` tree printed, here in numpy
+notation) and ``_rebuild`` (a tree rebuilt bottom-up with some nodes replaced); and
+``backward.py`` makes ``Sym`` nodes itself (``object.__new__(Sym)`` with its slots), as
+explain's own ``_display`` does.
 """
 
 from __future__ import annotations
@@ -12,14 +16,12 @@ from ..errors import (
     ArgumentTypeError,
     CompileError,
     GraphChangedError,
-    TinygradEduError,
     TrainingDivergedError,
     describe,
 )
 from ..explain import Equation, Sym, explain
 from ..explain import _fmt as format_sym
 from ..explain import _rebuild as rebuild_sym
-from ..functions import Function
 from ..tensor import Tensor
 
 __all__ = [
@@ -27,11 +29,9 @@ __all__ = [
     "ArgumentTypeError",
     "CompileError",
     "Equation",
-    "Function",
     "GraphChangedError",
     "Sym",
     "Tensor",
-    "TinygradEduError",
     "TrainingDivergedError",
     "describe",
     "enable_grad",
