@@ -7,6 +7,10 @@ system starts from copies of the workload's arrays, so all of them train the sam
 * ``numpy``: the course's formulas by hand (the reference, the denominator of every ratio);
 * ``tinygrad_edu``: ``nn.Sequential`` of ``nn.Dense``, ``nn.functional.binary_cross_entropy``,
   ``optim.SGD``;
+* ``tinygrad_edu_compiled``: the same model and cost through ``tinygrad_edu.compile`` with
+  the update compiled in (``lr``): the generated numpy code of the step;
+* ``jax_jit``, ``tangent``: JAX's ``jit`` of ``value_and_grad`` and Tangent's (``tangent-ad``)
+  source-to-source gradient of the same numpy cost (optional: run only where installed);
 * ``torch``: PyTorch eager on the CPU, float64 tensors, ``torch.optim.SGD`` (optional);
 * ``micrograd``: Karpathy's scalar engine from PyPI (optional; planar only). Its ``Value``
   has no tanh, exp or log, so they are added below the way micrograd's own ops are written
@@ -24,19 +28,24 @@ import numpy as np
 
 from .workloads import Workload
 
-SYSTEMS = ("numpy", "tinygrad_edu", "torch", "micrograd")
+SYSTEMS = ("numpy", "tinygrad_edu", "tinygrad_edu_compiled", "torch", "micrograd", "jax_jit",
+           "tangent")
+_MODULES = {"jax_jit": "jax", "tangent": "tangent"}  # optional systems: the module they need
 Step = Callable[[], float]
 
 
 def available(system: str) -> bool:
     """Whether the system can run here (torch and micrograd are optional)."""
-    if system in ("numpy", "tinygrad_edu"):
+    if system in ("numpy", "tinygrad_edu", "tinygrad_edu_compiled"):
         return True
-    return importlib.util.find_spec(system) is not None
+    return importlib.util.find_spec(_MODULES.get(system, system)) is not None
 
 
 def runs_on(system: str, workload: Workload) -> bool:
-    """micrograd is a scalar engine: it runs only the workloads that set a micrograd block."""
+    """micrograd is a scalar engine: it runs only the workloads that set a micrograd block;
+    the Tangent step is written for the flower (2-4-1 tanh/sigmoid) only."""
+    if system == "tangent":
+        return workload.activations == ("tanh", "sigmoid")
     return system != "micrograd" or workload.micrograd_block > 0
 
 
@@ -44,6 +53,9 @@ def build(system: str, workload: Workload) -> Step:
     builders = {
         "numpy": _numpy_step,
         "tinygrad_edu": _tinygrad_step,
+        "tinygrad_edu_compiled": _compiled_step,
+        "jax_jit": _jax_step,
+        "tangent": _tangent_step,
         "torch": _torch_step,
         "micrograd": _micrograd_step,
     }
@@ -115,16 +127,10 @@ def _numpy_step(w: Workload) -> Step:
 
 
 def _tinygrad_step(w: Workload) -> Step:
-    from tinygrad_edu import Tensor, nn, optim
+    from tinygrad_edu import Tensor, optim
     from tinygrad_edu.nn import functional as F
 
-    layers = []
-    for W, b, g in zip(w.weights, w.biases, w.activations):
-        layer = nn.Dense(W.shape[1], W.shape[0], activation=g)
-        layer.W.data[...] = W
-        layer.b.data[...] = b
-        layers.append(layer)
-    model = nn.Sequential(*layers)
+    model = _tinygrad_model(w)
     opt = optim.SGD(model.parameters(), lr=w.lr)
     X, Y = Tensor(w.X), Tensor(w.Y)
 
@@ -135,6 +141,91 @@ def _tinygrad_step(w: Workload) -> Step:
         cost.backward()
         opt.step()
         return cost.item()
+
+    return step
+
+
+def _tinygrad_model(w: Workload):
+    from tinygrad_edu import nn
+
+    layers = []
+    for W, b, g in zip(w.weights, w.biases, w.activations):
+        layer = nn.Dense(W.shape[1], W.shape[0], activation=g)
+        layer.W.data[...] = W
+        layer.b.data[...] = b
+        layers.append(layer)
+    return nn.Sequential(*layers)
+
+
+def _compiled_step(w: Workload) -> Step:
+    import tinygrad_edu
+    from tinygrad_edu.nn import functional as F
+
+    model = _tinygrad_model(w)
+    X, Y = w.X.copy(), w.Y.copy()
+    train = tinygrad_edu.compile(lambda X, Y: F.binary_cross_entropy(model(X), Y),
+                                 model.parameters(), lr=w.lr)
+
+    def step() -> float:
+        return float(train(X, Y)[0])
+
+    return step
+
+
+def _numpy_cost(params: list, X, Y, activations: tuple, xp):
+    """The course's forward pass and cost in ``xp`` (numpy's API: jax.numpy, numpy)."""
+    A = X
+    for l, g in enumerate(activations):
+        Z = xp.dot(params[2 * l], A) + params[2 * l + 1]
+        A = xp.tanh(Z) if g == "tanh" else xp.maximum(Z, 0.0) if g == "relu" else \
+            1.0 / (1.0 + xp.exp(-Z))
+    m = X.shape[1]
+    return -xp.sum(Y * xp.log(A) + (1.0 - Y) * xp.log(1.0 - A)) / m
+
+
+def _jax_step(w: Workload) -> Step:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    params = [jnp.asarray(a) for pair in zip(w.weights, w.biases) for a in pair]
+    X, Y, lr, activations = jnp.asarray(w.X), jnp.asarray(w.Y), w.lr, w.activations
+
+    @jax.jit
+    def update(params):
+        cost, grads = jax.value_and_grad(_numpy_cost)(params, X, Y, activations, jnp)
+        return cost, [p - lr * g for p, g in zip(params, grads)]
+
+    state = {"params": params}
+
+    def step() -> float:
+        cost, state["params"] = update(state["params"])
+        return float(cost)
+
+    return step
+
+
+def _planar_cost(W1, b1, W2, b2, X, Y):
+    """The flower's cost in plain numpy, for Tangent (it reads this function's source)."""
+    Z1 = np.dot(W1, X) + b1
+    A1 = np.tanh(Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = 1.0 / (1.0 + np.exp(-Z2))
+    return -np.sum(Y * np.log(A2) + (1.0 - Y) * np.log(1.0 - A2)) / X.shape[1]
+
+
+def _tangent_step(w: Workload) -> Step:
+    import tangent
+
+    gradient = tangent.grad(_planar_cost, wrt=(0, 1, 2, 3))
+    params = [a.copy() for pair in zip(w.weights, w.biases) for a in pair]
+    X, Y, lr = w.X.copy(), w.Y.copy(), w.lr
+
+    def step() -> float:
+        J = _planar_cost(*params, X, Y)
+        for p, g in zip(params, gradient(*params, X, Y)):
+            p -= lr * g
+        return float(J)
 
     return step
 

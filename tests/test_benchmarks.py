@@ -31,7 +31,8 @@ TINY_RUN = {"planar": 4, "mlp": 2, "deep": 4}
 CASES = [
     (system, name)
     for name, make in WORKLOADS.items()
-    for system in ("tinygrad_edu", "torch", "micrograd")
+    for system in ("tinygrad_edu", "tinygrad_edu_compiled", "torch", "micrograd", "jax_jit",
+                   "tangent")
     if runs_on(system, make())
 ]
 

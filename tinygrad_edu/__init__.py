@@ -17,15 +17,18 @@ from typing import Any
 from . import errors
 from .advice import TinygradEduWarning
 from .autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
+from .compile import compile
 from .errors import (
     AnomalyError,
     ArgumentError,
     ArgumentTypeError,
     BackwardError,
+    CompileError,
     DataError,
     DtypeError,
     GradcheckError,
     GradientError,
+    GraphChangedError,
     ModeError,
     NameLookupError,
     NoRuleError,
@@ -72,11 +75,13 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "BackwardError",
+    "CompileError",
     "DataError",
     "DtypeError",
     "GradcheckError",
     "GradcheckResult",
     "GradientError",
+    "GraphChangedError",
     "ModeError",
     "NameLookupError",
     "NoRuleError",
@@ -88,6 +93,7 @@ __all__ = [
     "TinygradEduWarning",
     "TrainingDivergedError",
     "__version__",
+    "compile",
     "concatenate",
     "detect_anomaly",
     "enable_grad",

@@ -52,7 +52,7 @@ class Dropout(Function):
     ``random = True`` tells ``gradcheck`` that the op draws a new mask at every call.
     """
 
-    __slots__ = ("keep_prob", "mask")
+    __slots__ = ("keep_prob", "mask", "rng")
     name = "dropout"
     viz_symbol = "dropout"  # drawn in its node by viz
     random = True
@@ -63,9 +63,15 @@ class Dropout(Function):
         data = A.data * mask / keep_prob  # A = A * D / keep_prob
         if A.requires_grad and MODE.grad:
             ctx = cls((A,))
-            ctx.keep_prob, ctx.mask = keep_prob, mask
+            ctx.keep_prob, ctx.mask, ctx.rng = keep_prob, mask, rng  # rng: for compile
             return make_result(data, ctx)
         return make_result(data, None)
+
+    def numpy_source(self, src, A):  # compile: a new mask at every call, from the same rng
+        layer = re.search(r"\d*$", self.parents[0].name or "").group()
+        D = src.keep(self, "mask", f"D{layer}",
+                     f"{src.const(self.rng, 'rng')}.random({A}.shape) < {self.keep_prob!r}")
+        return f"{A} * {D} / {self.keep_prob!r}"
 
     def attributes(self) -> dict:
         return {"keep_prob": self.keep_prob}

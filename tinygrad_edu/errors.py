@@ -84,6 +84,14 @@ class GradientError(TinygradEduError, ValueError):
     array, or no gradient on any parameter. Raised before any parameter or state changes."""
 
 
+class CompileError(TinygradEduError, ValueError):
+    """``tinygrad_edu.compile``: a graph or an op that cannot become numpy code (names the op)."""
+
+
+class GraphChangedError(CompileError):
+    """A compiled step whose function now records another graph than the one it traced."""
+
+
 class _MessageKeyError(TinygradEduError, KeyError):
     """A ``KeyError`` whose message prints as a sentence (``KeyError`` would quote it)."""
 

@@ -322,6 +322,9 @@ class PowScalar(Function):
     def explain_formula(self, x):  # explain writes the forward as x**p
         return "pow", (x, self.exponent), None
 
+    def numpy_source(self, src, x):  # compile: the forward as numpy code
+        return f"{x} ** {self.exponent!r}", 4
+
     @classmethod
     def apply(cls, x: Tensor, exponent: float) -> Tensor:
         data = x.data**exponent
@@ -543,6 +546,9 @@ class Sigmoid(Function):
     def explain_formula(self, z):  # explain writes the forward as σ(z)
         return "sigmoid", (z,), None
 
+    def numpy_source(self, src, z):  # compile: the helper sigmoid(z) is the stable forward
+        return f"sigmoid({z.bare})"
+
     @staticmethod
     def forward(z):
         return np.exp(-np.logaddexp(0.0, -z))
@@ -581,6 +587,9 @@ class ReLU(Function):
     __slots__ = ()
     name = "relu"
 
+    def numpy_source(self, src, z):
+        return f"np.maximum({z.bare}, 0.0)"
+
     @staticmethod
     def forward(z):
         return np.maximum(z, 0.0)
@@ -594,6 +603,9 @@ class LeakyReLU(Function):
 
     __slots__ = ("alpha",)
     name = "leaky_relu"
+
+    def numpy_source(self, src, z):
+        return f"np.where({z} > 0, {z}, {self.alpha!r} * {z})"
 
     @classmethod
     def apply(cls, z: Tensor, alpha: float) -> Tensor:
@@ -617,6 +629,9 @@ class Clip(Function):
 
     __slots__ = ("high", "low")
     name = "clip"
+
+    def numpy_source(self, src, x):
+        return f"np.clip({x.bare}, {self.low!r}, {self.high!r})"
 
     @classmethod
     def apply(cls, x: Tensor, low: float | None, high: float | None) -> Tensor:
@@ -644,6 +659,9 @@ class Where(Function):
 
     __slots__ = ("condition",)
     name = "where"
+
+    def numpy_source(self, src, x, y):
+        return f"np.where({src.const(self.condition)}, {x.bare}, {y.bare})"
 
     @classmethod
     def apply(cls, condition: Any, x: Any, y: Any) -> Tensor:
@@ -707,6 +725,11 @@ class _Reduction(Function):
             ctx.kept_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
             return make_result(data, ctx)
         return make_result(data, None)
+
+    def numpy_source(self, src, x):  # compile: np.sum(Z, axis=1, keepdims=True)
+        settings = "" if self.axis is None else f", axis={self.axis!r}"
+        settings += ", keepdims=True" if self.keepdims else ""
+        return f"np.{self.numpy_reduce.__name__}({x.bare}{settings})"
 
     def attributes(self) -> dict:
         return {"axis": self.axis, "keepdims": self.keepdims}
@@ -783,6 +806,9 @@ class Reshape(Function):
     def explain_formula(self, x):  # explain writes the forward as x.reshape(shape)
         return "reshape", (x,), self.shape
 
+    def numpy_source(self, src, x):
+        return f"{x}.reshape({self.shape})"
+
     @classmethod
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
         try:
@@ -817,6 +843,9 @@ class Transpose(Function):
     def explain_formula(self, x):  # explain writes the forward as xᵀ
         return "transpose", (x,), self.axes
 
+    def numpy_source(self, src, x):
+        return f"{x}.T" if self.axes == (1, 0) else f"{x}.transpose({self.axes})"
+
     @classmethod
     def apply(cls, x: Tensor, axes: tuple | None = None) -> Tensor:
         if axes is None:
@@ -845,6 +874,9 @@ class BroadcastTo(Function):
 
     __slots__ = ("shape",)
     name = "broadcast_to"
+
+    def numpy_source(self, src, x):
+        return f"np.broadcast_to({x.bare}, {self.shape})"
 
     @classmethod
     def apply(cls, x: Tensor, shape: tuple) -> Tensor:
@@ -876,6 +908,9 @@ class GetItem(Function):
 
     def explain_formula(self, x):  # explain writes the forward as x[index]
         return "getitem", (x,), self.index
+
+    def numpy_source(self, src, x):
+        return f"{x}[{src.index(self.index)}]"
 
     @classmethod
     def apply(cls, x: Tensor, index: Any) -> Tensor:
@@ -910,6 +945,9 @@ class ScatterAdd(Function):
     __slots__ = ("index", "shape")
     name = "scatter_add"
 
+    def numpy_source(self, src, x):
+        return f"scatter({x.bare}, {src.const(self.index)}, {self.shape})"
+
     @staticmethod
     def forward(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
         result = np.zeros(shape, dtype=g.dtype)
@@ -934,6 +972,9 @@ class Concatenate(Function):
 
     __slots__ = ("axis", "sizes")
     name = "concatenate"
+
+    def numpy_source(self, src, *xs):
+        return f"np.concatenate([{', '.join(x.bare for x in xs)}], axis={self.axis})"
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
@@ -968,6 +1009,9 @@ class Stack(Function):
 
     __slots__ = ("axis",)
     name = "stack"
+
+    def numpy_source(self, src, *xs):
+        return f"np.stack([{', '.join(x.bare for x in xs)}], axis={self.axis})"
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
@@ -1088,6 +1132,14 @@ class BinaryCrossEntropy(_Cost):
     __slots__ = ("after_sigmoid",)
     name = "binary_cross_entropy"
 
+    def numpy_source(self, src, A, Y):  # the same numpy calls as apply, in the same order
+        if self.after_sigmoid:
+            Z = src.tensor(self.parents[0]._ctx.parents[0])
+            return src.reduce(f"np.logaddexp(0.0, -{Z}) + (1.0 - {Y}) * {Z}", self)
+        F = repr(_LOG_FLOOR)
+        return src.reduce(f"-({Y} * np.log(np.maximum({A}, {F})) + "
+                          f"(1.0 - {Y}) * np.log(np.maximum(1.0 - {A}, {F})))", self)
+
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, A, "binary_cross_entropy")
@@ -1131,6 +1183,9 @@ class BinaryCrossEntropyWithLogits(_Cost):
     __slots__ = ()
     name = "binary_cross_entropy_with_logits"
 
+    def numpy_source(self, src, Z, Y):
+        return src.reduce(f"np.logaddexp(0.0, {Z}) - {Y} * {Z}", self)
+
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = Y if type(Y) is Tensor else labels_tensor(Y, Z, "binary_cross_entropy_with_logits")
@@ -1154,6 +1209,10 @@ class MeanSquaredError(_Cost):
 
     __slots__ = ()
     name = "mse_loss"
+
+    def numpy_source(self, src, H, Y):
+        scale = f"(0.5 / {src.m(self.m)})" if self.reduction == "mean" else "0.5"
+        return f"np.sum(({H} - {Y}) ** 2) * {scale}", 2
 
     @classmethod
     def apply(cls, H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
@@ -1181,6 +1240,10 @@ class L2Penalty(Function):
 
     def explain_symbols(self) -> dict:
         return {"lam": ("λ", self.lam)}  # explain writes the rate as λ: dW = λ * W
+
+    def numpy_source(self, src, *Ws):
+        total = " + ".join(f"np.sum({W} * {W})" for W in Ws)  # P = λ/2 Σ W²
+        return f"{total if len(Ws) == 1 else f'({total})'} * {self.lam / 2.0!r}", 2
 
     @classmethod
     def apply(cls, weights: tuple, lam: float) -> Tensor:

@@ -76,6 +76,9 @@ class Softmax(Function):
 
     __slots__ = ("log_a",)
     name = "softmax"
+
+    def numpy_source(self, src, z):  # compile: the helper softmax(z) is the stable forward
+        return f"softmax({z.bare})"
     viz_symbol = "softmax"  # drawn in its node by viz
 
     @staticmethod
@@ -154,6 +157,12 @@ class CategoricalCrossEntropy(_Cost):
 
     __slots__ = ("after_softmax",)
     name = "categorical_cross_entropy"
+
+    def numpy_source(self, src, A, Y):  # the same numpy calls as apply, in the same order
+        if self.after_softmax:
+            Z = src.tensor(self.parents[0]._ctx.parents[0])
+            return src.reduce(f"-({Y} * log_softmax({Z.bare}))", self)
+        return src.reduce(f"-({Y} * np.log(np.maximum({A.bare}, {np.exp(-100.0)!r})))", self)
     viz_symbol = "categorical cross-entropy"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
     explain_cost = True  # explain() names an unnamed one by its formula, not T<k>
@@ -187,6 +196,9 @@ class CategoricalCrossEntropyWithLogits(_Cost):
 
     __slots__ = ()
     name = "categorical_cross_entropy_with_logits"
+
+    def numpy_source(self, src, Z, Y):
+        return src.reduce(f"-({Y} * log_softmax({Z.bare}))", self)
     viz_symbol = "categorical cross-entropy (logits)"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
     explain_cost = True

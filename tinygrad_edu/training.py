@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import checks
+from .compile.fit import FitStep
 from .data import minibatches
 from .errors import ArgumentError, ArgumentTypeError, DataError, ShapeError
 from .evaluation import _mode, accuracy, predict
@@ -79,6 +80,7 @@ def fit(
     seed: Any = None,
     callback: Callable[[int, float, Any], Any] | None = None,
     progress: bool = False,
+    compile: bool = False,
 ) -> list[float]:
     """Train ``model`` on ``X (n_x, m)``, ``Y (n_y, m)``; returns the cost of each iteration.
 
@@ -93,7 +95,9 @@ def fit(
     after every iteration; if it returns True, training stops there. ``progress=True`` shows
     tqdm's text bar on stdout (the same in a terminal and in Jupyter, no widget needed), with
     the cost lines printed above it, when tqdm is installed (the ``progress`` extra), and
-    warns that it is missing otherwise.
+    warns that it is missing otherwise. ``compile=True`` runs each step's forward and backward
+    as the numpy code ``tinygrad_edu.compile`` generates (the same numbers, faster; a model
+    with batch norm is refused before the first step).
 
     The data are checked before the first step: ``DataError`` for no examples, nan or inf in
     X or Y, or (with a cross-entropy loss named by string) labels outside [0, 1].
@@ -117,6 +121,7 @@ def fit(
     if callback is not None:
         checks.function(callback, "fit", "callback", "None or a function (i, cost, model)")
     checks.boolean(progress, "fit", "progress")
+    checks.boolean(compile, "fit", "compile")
     if optimizer is None:
         if not hasattr(model, "parameters"):
             raise ArgumentTypeError(
@@ -165,11 +170,21 @@ def fit(
     bar = _progress(iterations, progress)  # None without progress=True (or without tqdm)
     say = print if bar is None else lambda line: bar.write(line, file=sys.stdout)
     costs: list[float] = []
+    fast = None
+    if compile:  # forward and backward as the generated numpy code (tinygrad_edu.compile)
+        params = model.parameters() if hasattr(model, "parameters") else optimizer.params
+        fast = FitStep(model, loss_fn, list(params))
     guard = _BufferGuard(model)  # batch norm's running averages, if fit raises before a step
     with guard, _mode(model, training=True), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for i in range(iterations):
-            if full_batch:
+            if full_batch and fast is not None:
+                cost = fast(X_values, Y_values)
+                _check_finite(cost, i, costs, optimizer, model, stepped=i > 0)
+                fast.set_gradients()
+                optimizer.step()
+                guard.stepped = True
+            elif full_batch:
                 J = loss_fn(model(X_t), Y_t)
                 if type(J) is not Tensor:
                     _not_a_cost(J, loss)
@@ -183,6 +198,15 @@ def fit(
                 cost = 0.0
                 batches = minibatches(X_values, Y_values, batch_size, seed=rng)
                 for k, (X_batch, Y_batch) in enumerate(batches):
+                    if fast is not None:
+                        batch_cost = fast(X_batch, Y_batch)
+                        _check_finite(batch_cost, i, costs, optimizer, model,
+                                      stepped=i > 0 or k > 0)
+                        fast.set_gradients()
+                        optimizer.step()
+                        guard.stepped = True
+                        cost += batch_cost * X_batch.shape[1] / m
+                        continue
                     J = loss_fn(model(X_batch), Y_batch)
                     if type(J) is not Tensor:
                         _not_a_cost(J, loss)
