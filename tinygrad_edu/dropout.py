@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import MODE
+from .core.function import Function
+from .core.modes import MODE
+from .core.tensor import Tensor, _as_tensor, make_result
 from .errors import DtypeError, describe
-from .functions import Function, make_result
 from .nn.init import random_state
-from .tensor import Tensor, _as_tensor
 
 __all__ = ["Dropout", "check_keep_prob", "dropout"]
 

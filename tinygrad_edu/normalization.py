@@ -32,10 +32,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .autograd import MODE
+from .core.function import Function
+from .core.modes import MODE
+from .core.tensor import Tensor, _as_tensor, make_result
 from .errors import DtypeError, ShapeError, describe
-from .functions import Function, make_result
-from .tensor import Tensor, _as_tensor
 
 __all__ = ["BatchNorm", "batch_norm", "batch_statistics"]
 

@@ -8,7 +8,7 @@ them from class indices).
   stably with ``max_k Z_k`` subtracted first (no overflow at Z = 1000);
   its rule: ``dZ = A * (dA - Σ_k dA_k A_k)`` (the Jacobian ``diag(A) - A Aᵀ`` of each column).
 * ``J = -1/m Σ_i Σ_k Y_ki log A_ki``; ``dA = -Y / A / m``. After a softmax the two are one
-  output layer, as the sigmoid and the binary cross-entropy are (``autograd.Shortcut``):
+  output layer, as the sigmoid and the binary cross-entropy are (``core.engine.Shortcut``):
   ``Z.grad`` is exactly ``dZ = (A - Y) / m`` (the two-class case is F1.4), the same bits as
   ``categorical_cross_entropy_with_logits(Z, Y)``, and the cost comes from ``log A`` as the
   softmax computed it (``Z - max - log Σ e^{Z - max}``: finite where ``A`` rounds to 0).
@@ -21,20 +21,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .autograd import MODE, Shortcut
-from .errors import DataError, DtypeError, ShapeError, describe
-from .functions import (
+from .core.engine import Shortcut
+from .core.function import Function
+from .core.modes import MODE
+from .core.tensor import Tensor, _as_tensor, make_result
+from .costs import (
     _DENOMINATOR_FLOOR,
-    Function,
     _check_reduction,
     _check_targets,
     _Cost,
     _reduce,
     labels_tensor,
-    make_result,
     maximum_with,
 )
-from .tensor import Tensor, _as_tensor
+from .errors import DataError, DtypeError, ShapeError, describe
 
 __all__ = [
     "CategoricalCrossEntropy",
@@ -76,6 +76,7 @@ class Softmax(Function):
 
     __slots__ = ("log_a",)
     name = "softmax"
+    fuses_with = frozenset({"categorical_cross_entropy"})  # its cost may fuse this rule
     viz_symbol = "softmax"  # drawn in its node by viz
 
     @staticmethod
@@ -164,7 +165,7 @@ class CategoricalCrossEntropy(_Cost):
         _check_logits(A, "categorical_cross_entropy", "probabilities A")
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
-        after_softmax = type(A._ctx) is Softmax
+        after_softmax = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
         log_a = A._ctx.log_a if after_softmax else np.log(np.maximum(A.data, np.exp(-100.0)))
         m = A.shape[1]
         result = cls._record(_reduce(-(Y.data * log_a), reduction, m), A, Y, m, reduction)

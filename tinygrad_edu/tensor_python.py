@@ -21,23 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import autograd as _autograd
+from .core.modes import MODE
 from .errors import BackwardError, ShapeError, describe
 
 if TYPE_CHECKING:
     from .tensor import Tensor
-
-
-_FUNCTIONS: list = []  # functions.py, once looked up
-
-
-def _ops() -> Any:
-    """functions.py (it imports tensor.py, which imports this module: looked up on first use)."""
-    if not _FUNCTIONS:
-        from . import functions
-
-        _FUNCTIONS.append(functions)
-    return _FUNCTIONS[0]
 
 
 class ArrayBehaviour:
@@ -47,6 +35,7 @@ class ArrayBehaviour:
     data: np.ndarray
     requires_grad: bool
     _ctx: Any
+    _from_op: Any  # Tensor._from_op: an op's output (here: constants)
 
     # -- making tensors: Tensor.zeros((4, 1)), Tensor.randn(4, 2, seed=1) -------------------
 
@@ -117,25 +106,25 @@ class ArrayBehaviour:
     # -- comparisons are element-wise, as numpy's, and give constant bool tensors (no gradient):
     # ``A2 > 0.5`` for predictions, ``predictions == Y`` for the accuracy
     def __gt__(self, other: Any) -> Tensor:
-        return _constant(self.data > _values_of(other))
+        return self._from_op(self.data > _values_of(other), None)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _constant(self.data >= _values_of(other))
+        return self._from_op(self.data >= _values_of(other), None)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _constant(self.data < _values_of(other))
+        return self._from_op(self.data < _values_of(other), None)
 
     def __le__(self, other: Any) -> Tensor:
-        return _constant(self.data <= _values_of(other))
+        return self._from_op(self.data <= _values_of(other), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _constant(self.data == _values_of(other))
+        return self._from_op(self.data == _values_of(other), None)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _constant(self.data != _values_of(other))
+        return self._from_op(self.data != _values_of(other), None)
 
     def __invert__(self) -> Tensor:
-        return _constant(~self.data)
+        return self._from_op(~self.data, None)
 
     # tensors are keyed by identity: sets and dicts of tensors never call ==, and the library
     # compares tensors with `is` (a list's `in`, .index and .remove would call == instead)
@@ -148,7 +137,7 @@ class ArrayBehaviour:
         are recorded, refused on a leaf that requires grad (a parameter), and out of place on
         anything else (``X = X - 1``: a graph that already used X keeps its values, and
         ``total += loss`` records the graph)."""
-        if _autograd.MODE.grad:
+        if MODE.grad:
             if self.requires_grad and self._ctx is None:
                 raise BackwardError(
                     f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and "
@@ -158,7 +147,7 @@ class ArrayBehaviour:
                     f"requires_grad), or use an optimizer; for a new tensor write "
                     f"`Z = Z {symbol} ...`."
                 )
-            return _ops()._binary(getattr(_ops(), op), self, other)
+            return getattr(self, op)(other)  # the recorded op, out of place
         if self._ctx is not None:
             raise BackwardError(
                 f"{describe(self)} {symbol}= ...: it was computed by {self._ctx.name} and its "
@@ -176,16 +165,16 @@ class ArrayBehaviour:
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(np.add, "Add", other, "+")
+        return self._in_place(np.add, "__add__", other, "+")
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(np.subtract, "Sub", other, "-")
+        return self._in_place(np.subtract, "__sub__", other, "-")
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(np.multiply, "Mul", other, "*")
+        return self._in_place(np.multiply, "__mul__", other, "*")
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(np.divide, "Div", other, "/")
+        return self._in_place(np.divide, "__truediv__", other, "/")
 
     # -- conveniences built from the engine's ops (their rules give the gradients) ----------
 
@@ -198,21 +187,19 @@ class ArrayBehaviour:
 
     def argmax(self, axis: Any = None) -> Tensor:
         """The index of the largest value (over ``axis``): a constant integer tensor."""
-        return _constant(np.asarray(self.data.argmax(axis)))
+        return self._from_op(np.asarray(self.data.argmax(axis)), None)
 
     def argmin(self, axis: Any = None) -> Tensor:
         """The index of the smallest value (over ``axis``): a constant integer tensor."""
-        return _constant(np.asarray(self.data.argmin(axis)))
+        return self._from_op(np.asarray(self.data.argmin(axis)), None)
 
     def flatten(self) -> Tensor:
         """All values in one axis (reshape to ``(size,)``)."""
-        return _ops().Reshape.apply(self, (self.data.size,))
+        return self.reshape((self.data.size,))
 
     def squeeze(self, axis: Any = None) -> Tensor:
         """Drop the axes of size 1 (all, or those in ``axis``): ``np.squeeze(cost)`` -> 0-d."""
-        from .numpy_protocols import squeezed_shape
-
-        return _ops().Reshape.apply(self, squeezed_shape(self.data.shape, axis, self))
+        return self.reshape(squeezed_shape(self.data.shape, axis, self))
 
 
 def _shape_of(shape: tuple, who: str) -> tuple:
@@ -228,10 +215,27 @@ def _shape_of(shape: tuple, who: str) -> tuple:
     return tuple(int(n) for n in shape)
 
 
-def _constant(data: np.ndarray) -> Tensor:
-    """A constant leaf around ``data`` (no copy): comparisons, argmax."""
-    return _ops().make_result(data, None)
-
-
 def _values_of(x: Any) -> Any:
     return x.data if isinstance(x, ArrayBehaviour) else x
+
+
+def squeezed_shape(shape: tuple, axis: Any, who: Tensor) -> tuple:
+    """The shape without its size-1 axes (all of them, or those in ``axis``): ``squeeze``."""
+    if axis is None:
+        return tuple(n for n in shape if n != 1)
+    axes = axis if isinstance(axis, tuple | list) else (axis,)
+    ndim = len(shape)
+    dropped = set()
+    for a in axes:
+        if not isinstance(a, int | np.integer) or not -ndim <= a < ndim:
+            raise ShapeError(
+                f"squeeze: axis {axis!r} is out of range for {describe(who)}, which has {ndim} "
+                f"axes (valid: {-ndim} to {ndim - 1})"
+            )
+        if shape[a] != 1:
+            raise ShapeError(
+                f"squeeze: axis {a} of {describe(who)} has size {shape[a]}; only axes of "
+                "size 1 can be squeezed away"
+            )
+        dropped.add(int(a) % ndim)
+    return tuple(n for i, n in enumerate(shape) if i not in dropped)
