@@ -41,22 +41,38 @@ class Function:
     # the op, asked by the cost with ``A._ctx.fuses_into(cost_name)``
     fuses_with: frozenset = frozenset()
 
-    def __init__(self, parents: tuple) -> None:
+    def __init__(self, parents: tuple, needs_input_grad: tuple | None = None) -> None:
         self.parents = parents
-        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        self.needs_input_grad = (
+            tuple([p.requires_grad for p in parents]) if needs_input_grad is None
+            else needs_input_grad  # given by the caller that has just read them (fast path)
+        )
 
     @classmethod
     def record(cls, data: Any, inputs: tuple, **settings: Any) -> Any:
         """The op's result around ``data``; remembers the op when a gradient will be needed."""
-        like = inputs[0]
-        if MODE.grad:
-            for t in inputs:
-                if t.requires_grad:
-                    ctx = cls(inputs)
-                    for key, value in settings.items():
-                        setattr(ctx, key, value)
-                    return like._from_op(data, ctx)
-        return like._from_op(data, None)
+        needs = [t.requires_grad for t in inputs]
+        if True in needs and MODE.grad:
+            ctx = cls(inputs, tuple(needs))
+            for key, value in settings.items():
+                setattr(ctx, key, value)
+            return inputs[0]._from_op(data, ctx)
+        return inputs[0]._from_op(data, None)
+
+    # the fast paths of ``record`` for one and two inputs without settings (most ops; the
+    # same result, fewer steps: this is where a training loop spends its Python time)
+    @classmethod
+    def record_one(cls, data: Any, x: Any) -> Any:
+        if x.requires_grad and MODE.grad:
+            return x._from_op(data, cls((x,), _NEEDS_ONE))
+        return x._from_op(data, None)
+
+    @classmethod
+    def record_two(cls, data: Any, x: Any, y: Any) -> Any:
+        x_needs, y_needs = x.requires_grad, y.requires_grad
+        if (x_needs or y_needs) and MODE.grad:
+            return x._from_op(data, cls((x, y), (x_needs, y_needs)))
+        return x._from_op(data, None)
 
     def backward(self, g: Array, out: Array, *inputs: Array) -> tuple:
         raise NotImplementedError
@@ -68,3 +84,6 @@ class Function:
     def fuses_into(self, cost: str) -> bool:
         """Whether the cost called ``cost`` may fuse this op's rule into its own (Shortcut)."""
         return cost in self.fuses_with
+
+
+_NEEDS_ONE = (True,)

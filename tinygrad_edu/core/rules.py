@@ -205,7 +205,7 @@ class MatMul(Function):
             data = a.data @ b.data
         except ValueError:
             raise ShapeError(messages.matmul(a, b)) from None
-        return cls.record(data, (a, b))
+        return cls.record_two(data, a, b)
 
     def backward(self, g, out, a, b):
         na, nb = self.needs_input_grad
@@ -280,7 +280,7 @@ class Sigmoid(Function):
     @classmethod
     def apply(cls, z: Any) -> Any:
         minus_log_a = np.logaddexp(0.0, -z.data)  # -log σ(z) = log(1 + e^-z)
-        out = cls.record(np.exp(-minus_log_a), (z,))  # the same bits as forward(z)
+        out = cls.record_one(np.exp(-minus_log_a), z)  # the same bits as forward(z)
         if out._ctx is not None:
             out._ctx.minus_log_a = minus_log_a  # saved for the cost, not a setting
         return out

@@ -90,7 +90,11 @@ class Tensor(ArrayBehaviour):
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy returns scalars for 0-d results; keep an array
         t = object.__new__(cls)
-        t.data, t.grad, t.name, t.requires_grad, t._ctx = data, None, None, ctx is not None, ctx
+        t.data = data
+        t.grad = None
+        t.name = None
+        t.requires_grad = ctx is not None
+        t._ctx = ctx
         if ANOMALY.threads and MODE.anomaly:  # the counter first: MODE is thread-local
             ANOMALY.check_forward(t)
         return t
@@ -369,14 +373,14 @@ def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     return Tensor._lift(value, like)
 
 
-# -- the operators' fast paths (element-wise ops of one and two inputs) --------------------------
+# -- the operators of one and two inputs: numbers become constants, shapes are checked ---------
 
 
 def unary(cls: type, x: Tensor) -> Tensor:
     data = cls.forward(x.data)
-    if x.requires_grad and MODE.grad:
-        return Tensor._from_op(data, cls((x,)))
-    return Tensor._from_op(data, None)
+    if x.requires_grad and MODE.grad:  # Function.record_one, inlined: the hottest path
+        return _from_op(data, cls((x,), _NEEDS_ONE))
+    return _from_op(data, None)
 
 
 def binary(cls: type, x: Any, y: Any) -> Tensor:
@@ -394,9 +398,11 @@ def binary(cls: type, x: Any, y: Any) -> Tensor:
         raise  # the shapes fit: numpy's own complaint (e.g. integers to negative powers)
     if x.data.ndim != y.data.ndim:  # broadcasting across ranks: the course's rank-1 trap?
         advice.rank1_broadcast(cls.name, x, y, data.shape)
-    if (x.requires_grad or y.requires_grad) and MODE.grad:
-        return Tensor._from_op(data, cls((x, y)))
-    return Tensor._from_op(data, None)
+    x_needs, y_needs = x.requires_grad, y.requires_grad  # Function.record_two, inlined
+    if (x_needs or y_needs) and MODE.grad:
+        return _from_op(data, cls((x, y), (x_needs, y_needs)))
+    return _from_op(data, None)
 
 
-make_result = Tensor._from_op  # the name the ops outside the core use for an op's output
+make_result = _from_op = Tensor._from_op  # make_result: the name the ops outside the core use
+_NEEDS_ONE = (True,)
