@@ -4,7 +4,7 @@ Three kinds of things live here, and nothing else:
 
 * the hypothesis strategies and settings every formula test uses: hypothesis draws the
   sizes (n[l], m, depth), the activation and an integer seed; ``np.random.default_rng(seed)``
-  draws the values (TESTING.md: never raw hypothesis floats for numerical checks);
+  draws the values (tests/README.md: never raw hypothesis floats for numerical checks);
 * ``NetCase``: one network's data and parameters as plain numpy arrays, and
   ``engine_network`` which runs that network through tinygrad_edu with raw Tensor ops
   (``Z1 = W1 @ X + b1; A1 = Z1.tanh(); ...``) and calls ``backward()``;
@@ -12,7 +12,7 @@ Three kinds of things live here, and nothing else:
   They use numpy only, never the engine, so a wrong engine rule cannot make its own
   reference wrong in the same way.
 
-The tolerance tiers (TESTING.md) are ``assert_tier1`` (autodiff against a closed form:
+The tolerance tiers (tests/README.md) are ``assert_tier1`` (autodiff against a closed form:
 rtol 1e-9, atol 1e-12), ``assert_tier2`` (against central differences: rtol 1e-5,
 atol 1e-7) and ``assert_exact_identity`` (linear ops: rtol 1e-12).
 """
@@ -31,7 +31,7 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.functions import binary_cross_entropy, l2_penalty, mse_loss
 
 # ---------------------------------------------------------------------------------------------
-# tolerances (TESTING.md "three tiers, never mixed up")
+# tolerances (tests/README.md "three tiers, never mixed up")
 # ---------------------------------------------------------------------------------------------
 
 TIER1 = {"rtol": 1e-9, "atol": 1e-12}  # autodiff against a closed form
@@ -222,7 +222,7 @@ def numpy_forward(case: NetCase) -> tuple[list, list]:
 
 
 def assume_away_from_kinks(case: NetCase) -> None:
-    """Reject draws where a ReLU / leaky ReLU layer has some |Z| <= 1e-3 (TESTING.md)."""
+    """Reject draws where a ReLU / leaky ReLU layer has some |Z| <= 1e-3 (tests/README.md)."""
     Z, _ = numpy_forward(case)
     for l in range(1, case.L + 1):
         if case.activation(l).kinked:

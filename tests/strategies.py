@@ -1,6 +1,6 @@
 """Shared hypothesis strategies and numerical helpers for the engine's property tests.
 
-The rule of TESTING.md: hypothesis draws *shapes, sizes and an integer seed*; a seeded
+The rule of tests/README.md: hypothesis draws *shapes, sizes and an integer seed*; a seeded
 ``np.random.default_rng(seed)`` draws the *values* of numerical checks (so values are never
 exact zeros or ties, which would put a central difference across a kink). Raw hypothesis
 arrays are for forward, shape and exact tests, where edge values are wanted.
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tinygrad_edu import Tensor, no_grad
 
 EPS = 1e-4  # central-difference step (F6.2)
-RTOL, ATOL = 1e-5, 1e-7  # tier 2 of TESTING.md: autodiff against central differences
+RTOL, ATOL = 1e-5, 1e-7  # tier 2 of tests/README.md: autodiff against central differences
 RELATIVE_TOL = 1e-6  # the course's ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖)
 KINK_GAP = 10 * EPS  # keep at least this far from a kink (relu at 0, ties of max, ...)
 

@@ -4,7 +4,7 @@ Each forward pass below is the notebook's own code — ``np.dot(W, X) + b``, ``n
 ``np.maximum(0, Z)``, ``np.multiply(np.log(A2), Y)``, ``np.squeeze`` — unchanged. Run on
 plain arrays it is the notebook; run on Tensors it records the graph, and every parameter's
 ``.grad`` must equal what the same notebook's hand-written ``backward_propagation`` computes
-from the arrays' run (tier 1 of TESTING.md: the two are algebraically equal, computed in a
+from the arrays' run (tier 1 of tests/README.md: the two are algebraically equal, computed in a
 different order). Hypothesis draws the sizes and a seed; the seed draws the values.
 
 Week 2: logistic regression's ``propagate``; week 3: the planar network's
@@ -281,7 +281,7 @@ def test_week3_training_in_the_course_style_reaches_the_notebooks_accuracy():
     X, Y = data.load_planar_dataset()
     params, costs = nn_model_costs(X, Y, 4, 10_000, on_tensors=True)
     _, reference_costs = nn_model_costs(X, Y, 4, 8_000, on_tensors=False)
-    # up to iteration 7000 the trajectory is determined (TESTING.md): the two runs compute
+    # up to iteration 7000 the trajectory is determined (tests/README.md): the two runs compute
     # the same numbers in a different order, so they agree closely; past ~7850 plain gradient
     # descent at lr 1.2 turns chaotic and the last bits (BLAS-dependent) decide the costs
     np.testing.assert_allclose(costs[:8], reference_costs[:8], rtol=1e-6)

@@ -1,7 +1,7 @@
 """numpy's functions on Tensors (tinygrad_edu/numpy_protocols.py).
 
 For every numpy function that records the graph: its gradient against central differences
-(tier 2 of TESTING.md, on domains where the derivative is of order 1 and away from kinks), and
+(tier 2 of tests/README.md, on domains where the derivative is of order 1 and away from kinks), and
 its value *and* gradient against the Tensor method it dispatches to, bit for bit (the same op
 runs, so the same numbers must come out). Then keywords, mixed arguments, ``out=``, the
 functions refused without a rule, the constant and plain ones.

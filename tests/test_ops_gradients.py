@@ -1,7 +1,7 @@
 """Every primitive op: autodiff against central differences at every element (tier 2).
 
 Shapes come from hypothesis, values from ``np.random.default_rng(seed)`` in a safe domain
-(TESTING.md): divisors ``sqrt(x² + 0.5)``, power bases ``|x| + 1.1``, logs on ``[0.2, 2]``,
+(tests/README.md): divisors ``sqrt(x² + 0.5)``, power bases ``|x| + 1.1``, logs on ``[0.2, 2]``,
 and at least 10ε away from every kink. Closed-form derivatives of the activations are tier 1.
 """
 
