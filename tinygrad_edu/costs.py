@@ -20,9 +20,8 @@ import numpy as np
 from . import checks
 from .core.engine import Shortcut
 from .core.function import Array, Function
-from .core.modes import MODE
 from .core.rules import sigmoid_of
-from .core.tensor import Tensor, _as_tensor, make_result
+from .core.tensor import Tensor, _as_tensor
 from .errors import ArgumentError, BackwardError, DtypeError, ShapeError, describe
 
 _LOG_FLOOR = math.exp(-100.0)  # log(A) is never below -100 (PyTorch's rule for BCELoss)
@@ -79,11 +78,7 @@ class _Cost(Function):
 
     @classmethod
     def _record(cls, data: np.ndarray, X: Tensor, Y: Tensor, m: int, reduction: str) -> Tensor:
-        if X.requires_grad and MODE.grad:
-            ctx = cls((X, Y))
-            ctx.m, ctx.reduction = m, reduction
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (X, Y), m=m, reduction=reduction)
 
     def attributes(self) -> dict:
         return {"reduction": self.reduction}
@@ -218,11 +213,7 @@ class L2Penalty(Function):
         for w in weights[1:]:
             total = total + (w.data * w.data).sum()
         data = total * (lam / 2.0)
-        if any(w.requires_grad for w in weights) and MODE.grad:
-            ctx = cls(weights)
-            ctx.lam = lam
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, weights, lam=lam)
 
     def attributes(self) -> dict:
         return {"lam": self.lam}

@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from .core.function import Function
-from .core.modes import MODE
-from .core.tensor import Tensor, _as_tensor, make_result
+from .core.tensor import Tensor, _as_tensor
 from .errors import DtypeError, describe
 from .nn.init import random_state
 
@@ -61,11 +60,7 @@ class Dropout(Function):
     def apply(cls, A: Tensor, keep_prob: float, rng: Any) -> Tensor:
         mask = rng.random(A.shape) < keep_prob  # D = np.random.rand(n, m) < keep_prob
         data = A.data * mask / keep_prob  # A = A * D / keep_prob
-        if A.requires_grad and MODE.grad:
-            ctx = cls((A,))
-            ctx.keep_prob, ctx.mask = keep_prob, mask
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (A,), keep_prob=keep_prob, mask=mask)
 
     def attributes(self) -> dict:
         return {"keep_prob": self.keep_prob}

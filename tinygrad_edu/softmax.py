@@ -23,8 +23,7 @@ import numpy as np
 
 from .core.engine import Shortcut
 from .core.function import Function
-from .core.modes import MODE
-from .core.tensor import Tensor, _as_tensor, make_result
+from .core.tensor import Tensor, _as_tensor
 from .costs import (
     _DENOMINATOR_FLOOR,
     _check_reduction,
@@ -87,11 +86,7 @@ class Softmax(Function):
     def apply(cls, Z: Tensor) -> Tensor:
         _check_logits(Z, "softmax")
         log_a = _log_softmax(Z.data)
-        if Z.requires_grad and MODE.grad:
-            ctx = cls((Z,))
-            ctx.log_a = log_a
-            return make_result(np.exp(log_a), ctx)  # the same bits as forward(Z)
-        return make_result(np.exp(log_a), None)
+        return cls.record(np.exp(log_a), (Z,), log_a=log_a)  # the same bits as forward(Z)
 
     def attributes(self) -> dict:
         return {}

@@ -14,9 +14,8 @@ import numpy as np
 
 from .. import checks
 from ..core.function import Function
-from ..core.modes import MODE
 from ..core.rules import sum_to_shape, values
-from ..core.tensor import Tensor, _as_tensor, binary, make_result, unary
+from ..core.tensor import Tensor, _as_tensor, binary, unary
 from ..errors import ShapeError, describe
 
 
@@ -88,11 +87,7 @@ class LeakyReLU(Function):
             alpha = checks.real(alpha, "leaky_relu", "alpha", hint="The slope for z <= 0, "
                                 "e.g. 0.01.")
         data = np.where(z.data > 0, z.data, alpha * z.data)
-        if z.requires_grad and MODE.grad:
-            ctx = cls((z,))
-            ctx.alpha = alpha
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (z,), alpha=alpha)
 
     def backward(self, g, out, z):
         slope = np.where(values(z) > 0, 1.0, self.alpha)
@@ -109,11 +104,7 @@ class Clip(Function):
     def apply(cls, x: Tensor, low: float | None, high: float | None) -> Tensor:
         checks.bounds(low, high, "clip")
         data = np.clip(x.data, low, high)
-        if x.requires_grad and MODE.grad:
-            ctx = cls((x,))
-            ctx.low, ctx.high = low, high
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (x,), low=low, high=high)
 
     def backward(self, g, out, x):
         xv = values(x)
@@ -146,11 +137,7 @@ class Where(Function):
                 f"where: cannot broadcast the condition {condition.shape} with {describe(x)} "
                 f"and {describe(y)} (F7.1: each axis, from the right, equal or 1)"
             ) from None
-        if (x.requires_grad or y.requires_grad) and MODE.grad:
-            ctx = cls((x, y))
-            ctx.condition = condition
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (x, y), condition=condition)
 
     def attributes(self) -> dict:
         return {}

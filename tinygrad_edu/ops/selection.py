@@ -13,9 +13,8 @@ import numpy as np
 
 from .. import checks
 from ..core.function import Array, Function
-from ..core.modes import MODE
 from ..core.rules import _Reduction, values
-from ..core.tensor import Tensor, make_result
+from ..core.tensor import Tensor
 from ..errors import ShapeError, describe
 
 
@@ -56,11 +55,7 @@ class GetItem(Function):
             data = x.data[index]
         except IndexError as exc:
             raise IndexError(f"indexing {describe(x)} with {index!r}: {exc}") from None
-        if x.requires_grad and MODE.grad:
-            ctx = cls((x,))
-            ctx.index = index
-            return make_result(np.array(data, copy=True), ctx)
-        return make_result(np.array(data, copy=True), None)
+        return cls.record(np.array(data, copy=True), (x,), index=index)
 
     def backward(self, g, out, x):
         return (scatter(g, self.index, x.shape),)
@@ -100,11 +95,7 @@ class ScatterAdd(Function):
     @classmethod
     def apply(cls, x: Tensor, index: Any, shape: tuple) -> Tensor:
         data = cls.forward(x.data, index, shape)
-        if x.requires_grad and MODE.grad:
-            ctx = cls((x,))
-            ctx.index, ctx.shape = index, shape
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (x,), index=index, shape=shape)
 
     def backward(self, g, out, x):
         return (g[self.index],)
@@ -128,12 +119,8 @@ class Concatenate(Function):
         except (ValueError, np.exceptions.AxisError) as exc:
             shapes = ", ".join(describe(t) for t in tensors)
             raise ShapeError(f"concatenate along axis {axis} of [{shapes}]: {exc}") from None
-        if any(t.requires_grad for t in tensors) and MODE.grad:
-            ctx = cls(tensors)
-            ctx.axis = axis % data.ndim
-            ctx.sizes = [t.shape[ctx.axis] for t in tensors]
-            return make_result(data, ctx)
-        return make_result(data, None)
+        axis = axis % data.ndim
+        return cls.record(data, tensors, axis=axis, sizes=[t.shape[axis] for t in tensors])
 
     def backward(self, g, out, *xs):
         grads, start = [], 0
@@ -162,11 +149,7 @@ class Stack(Function):
         except (ValueError, np.exceptions.AxisError) as exc:
             shapes = ", ".join(describe(t) for t in tensors)
             raise ShapeError(f"stack along axis {axis} of [{shapes}]: {exc}") from None
-        if any(t.requires_grad for t in tensors) and MODE.grad:
-            ctx = cls(tensors)
-            ctx.axis = axis % data.ndim
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, tensors, axis=axis % data.ndim)
 
     def backward(self, g, out, *xs):
         return tuple(
