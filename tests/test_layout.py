@@ -25,14 +25,16 @@ LATE_EDGES_FOR_NOW = {
     ("viz", "backprop_view"),  # viz.backprop(J) (viz.py)
 }
 MAX_LINES = 450  # "≤ ~400 lines": 400 and a margin for a docstring or two
-# issue 12 asks for a core of about 400 lines in all; it is 1,279 lines today (763 lines of
-# code without docstrings and comments): this budget stops it from growing while it shrinks
-CORE_BUDGET = 1300
+# issue 12 asks for a core of about 400 lines in all; it is 1,174 lines today (686
+# lines of code without docstrings and comments): this budget stops it from growing while it
+# shrinks
+CORE_BUDGET = 1200
 
 # the layers, lowest first: a module may import its own layer and the layers below
 LAYERS = [
-    {"errors", "checks", "advice", "notebook", "messages", "tensor_python", "core.modes"},
-    {"core.function", "core.rules", "core.engine", "core.tensor", "core", "anomaly"},
+    {"errors", "checks", "advice", "notebook", "messages", "core.modes"},
+    {"core.function", "core.rules", "core.engine", "core.tensor", "core", "tensor_python",
+     "anomaly"},
     {"ops", "ops.elementwise", "ops.selection", "numpy_protocols", "higher_order"},
     {"costs", "softmax", "normalization", "dropout", "functions", "tensor", "autograd",
      "gradcheck", "nn", "optim"},

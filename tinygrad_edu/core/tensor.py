@@ -17,41 +17,15 @@ tensor's dtype, so float32 stays float32. ``Tensor(array)`` copies the array.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .. import advice, checks, messages
-from ..errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
-from ..notebook import tensor_html
-from ..tensor_python import ArrayBehaviour
+from ..errors import BackwardError, DtypeError, ShapeError, describe
+from ..tensor_python import ArrayBehaviour, to_array
 from . import engine, rules
 from .modes import ANOMALY, MODE
-
-_FLOAT_KINDS = ("float32", "float64")
-
-
-def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    if dtype is not None:
-        dtype = checks.dtype(dtype, "Tensor", "dtype")
-        if dtype.kind not in "fiub":
-            raise DtypeError(f"Tensor: dtype {dtype} is not supported (use float64 or float32)")
-        return np.array(data, dtype=dtype, copy=True)
-    if isinstance(data, np.ndarray | np.generic):
-        arr = np.array(data, copy=True)
-        if arr.dtype.kind == "f" and arr.dtype.name not in _FLOAT_KINDS:
-            arr = arr.astype(np.float64)
-    else:
-        try:
-            arr = np.array(data)
-        except ValueError as error:  # ragged nested lists: rows of different lengths
-            raise ShapeError(messages.ragged(error)) from None
-        if arr.dtype.kind in "iuf":
-            arr = arr.astype(np.float64)  # Python numbers and lists: float64
-    if arr.dtype.kind not in "fiub":
-        raise DtypeError(messages.unsupported_data(data, arr.dtype))
-    return arr
 
 
 class Tensor(ArrayBehaviour):
@@ -74,7 +48,7 @@ class Tensor(ArrayBehaviour):
                  dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        self.data = _to_array(data, dtype)
+        self.data = to_array(data, dtype)
         self.grad = None
         self.name = name if name is None or type(name) is str else checks.optional_text(
             name, "Tensor", "name")
@@ -113,7 +87,7 @@ class Tensor(ArrayBehaviour):
             if data.dtype.kind in "iu":
                 data = data.astype(np.float64)
         else:
-            data = _to_array(value, None)
+            data = to_array(value, None)
         t = object.__new__(cls)
         t.data, t.grad, t.name, t._ctx, t.requires_grad = data, None, None, None, False
         return t
@@ -151,53 +125,6 @@ class Tensor(ArrayBehaviour):
         """The transpose (all axes reversed; for a matrix, rows become columns)."""
         return rules.Transpose.apply(self, None)
 
-    def numpy(self) -> np.ndarray:
-        """The values as a numpy array (the tensor's own array: copy it before changing it)."""
-        return self.data
-
-    def item(self) -> float | int | bool:
-        """The single value of a one-element tensor, as a Python number."""
-        if self.data.size != 1:
-            raise ShapeError(messages.item_of_many(self))
-        return self.data.item()
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """``np.array(t)`` / ``np.asarray(t)``: the values — refused for a tensor that requires
-        grad while graphs are recorded, since the plain array would silently drop the graph."""
-        if self.requires_grad and MODE.grad:
-            raise NoRuleError(messages.array_of_recorded(self))
-        if dtype is None:
-            return self.data if not copy else self.data.copy()
-        return self.data.astype(dtype, copy=bool(copy) or self.data.dtype != np.dtype(dtype))
-
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError(f"len() of a 0-d tensor {describe(self)}")
-        return self.data.shape[0]
-
-    def __iter__(self) -> Iterator[Tensor]:
-        for i in range(len(self)):
-            yield self[i]
-
-    def __repr__(self) -> str:
-        parts = [f"name={self.name!r}"] if self.name else []
-        parts += [f"shape={self.shape}", f"dtype={self.dtype}"]
-        if self._ctx is not None:
-            parts.append(f"op={self._ctx.name}")
-        parts.append(f"requires_grad={self.requires_grad}")
-        if self.grad is None:
-            parts.append("grad=None")
-        elif self.grad.size <= 4:
-            parts.append(f"grad={_short(self.grad, 'grad=')}")
-        else:
-            parts.append(f"grad=<{self.grad.shape} array>")
-        values = _short(self.data, "Tensor(") if self.data.size <= 12 else _summary(self.data)
-        return f"Tensor({values}, {', '.join(parts)})"
-
-    def _repr_html_(self) -> str:
-        """Jupyter: name, shape, dtype, op and grad state at a glance, then the values."""
-        return tensor_html(self)
-
     # -- autodiff --------------------------------------------------------------------------
 
     def backward(self, gradient: Any = None) -> None:
@@ -211,23 +138,6 @@ class Tensor(ArrayBehaviour):
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (``grad = None``)."""
         self.grad = None
-
-    def find(self, name: str) -> Tensor:
-        """The tensor called ``name`` in the graph that made this one (this one included).
-
-        ``J.find("Z2")`` reaches an intermediate that a model created, to read its ``.grad``
-        after ``J.backward()``. Raises ``NameLookupError`` (a ``KeyError``) listing the names
-        in the graph when none or several tensors carry ``name``.
-        """
-        checks.text(name, "Tensor.find", "name", hint="e.g. J.find('Z2').")
-        order = engine.topological_order(self, only_requires_grad=False)
-        matches = [t for t in order if t.name == name]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            names = ", ".join(dict.fromkeys(t.name for t in order if t.name))
-            raise NameLookupError(messages.find_none(name, self, names))
-        raise NameLookupError(messages.find_several(name, self, len(matches)))
 
     def detach(self) -> Tensor:
         """The same values (shared, not copied) as a new leaf that requires no grad."""
@@ -247,11 +157,6 @@ class Tensor(ArrayBehaviour):
             )
         self.requires_grad = bool(requires_grad)
         return self
-
-    def astype(self, dtype: Any) -> Tensor:
-        """A new leaf with the values converted to ``dtype`` (no gradient flows through)."""
-        return Tensor(self.data.astype(checks.dtype(dtype, "Tensor.astype", "dtype")),
-                      name=self.name)
 
     # -- arithmetic (numpy on the left works too: ``np_array * tensor`` is a Tensor) ---------
 
@@ -354,16 +259,6 @@ class Tensor(ArrayBehaviour):
 
     def broadcast_to(self, shape: tuple) -> Tensor:
         return rules.BroadcastTo.apply(self, shape)
-
-
-def _short(values: np.ndarray, prefix: str) -> str:
-    return np.array2string(values, precision=4, suppress_small=True, separator=", ", prefix=prefix)
-
-
-def _summary(values: np.ndarray) -> str:
-    if values.size == 0 or values.dtype.kind == "b":
-        return f"<{values.size} values>"
-    return f"<mean={values.mean():.4g}, min={values.min():.4g}, max={values.max():.4g}>"
 
 
 def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
