@@ -28,6 +28,11 @@ from strategies import (
 from tinygrad_edu import Tensor, concatenate, maximum, minimum, stack
 from tinygrad_edu.functions import binary_cross_entropy, binary_cross_entropy_with_logits
 
+# broadcastable_pairs may draw a column (n, 1) with a rank-1 (n,) operand: the course's
+# rank-1 trap, which tinygrad_edu rightly warns about (test_autograd_semantics.py); here the
+# broadcast is meant and only the rules are tested
+pytestmark = pytest.mark.filterwarnings("ignore::tinygrad_edu.advice.TinygradEduWarning")
+
 
 def divisor(rng, shape):
     """Values of either sign, at least sqrt(0.5) away from 0."""
@@ -92,9 +97,6 @@ def test_reflected_power_number_to_the_tensor(shape, seed, base):
     np.testing.assert_allclose(x.grad, base**x.data * np.log(base), rtol=1e-12)
 
 
-# a draw of a column (n, 1) and a rank-1 (n,) exponent is the course's rank-1 trap, which
-# tinygrad_edu rightly warns about; here the broadcast is meant (only the rule is tested)
-@pytest.mark.filterwarnings("ignore::tinygrad_edu.advice.TinygradEduWarning")
 @numeric_settings(30)
 @given(pair=broadcastable_pairs(), seed=seeds)
 def test_tensor_power_with_integer_exponents_of_negative_bases(pair, seed):
