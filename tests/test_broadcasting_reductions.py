@@ -28,7 +28,7 @@ from strategies import (
 from tinygrad_edu import Tensor, concatenate, maximum, minimum, stack
 
 # broadcastable_pairs may draw a column (n, 1) with a rank-1 (n,) operand: the course's
-# rank-1 trap, which tinygrad_edu rightly warns about (test_autograd_semantics.py); here the
+# rank-1 trap, which tinygrad_edu rightly warns about (test_formulas_F7_broadcasting.py); here the
 # broadcast is meant and only the rules are tested
 pytestmark = pytest.mark.filterwarnings("ignore::tinygrad_edu.advice.TinygradEduWarning")
 
