@@ -195,7 +195,8 @@ def seed(root: Any, gradient: Any) -> np.ndarray:
             raise BackwardError(messages.needs_seed(root))
         if not math.isfinite(root.data.item()):  # one value: no array-wide check needed
             raise BackwardError(messages.cost_not_finite(root))
-        return np.ones(root.shape, dtype=root.data.dtype)  # dJ/dJ = 1
+        one = np.array(1.0, dtype=root.data.dtype)  # dJ/dJ = 1
+        return np.ones(root.shape, dtype=one.dtype) if root.ndim else one  # (1, 1): ones
     values = gradient.data if hasattr(gradient, "_ctx") else gradient  # a Tensor's values
     kind = getattr(values, "dtype", None)
     if kind is None or kind.kind not in "biuf":  # not casting complex/text/objects
