@@ -25,7 +25,7 @@ LATE_EDGES_FOR_NOW = {
     ("viz", "backprop_view"),  # viz.backprop(J) (viz.py)
 }
 MAX_LINES = 450  # "≤ ~400 lines": 400 and a margin for a docstring or two
-# issue 12 asks for a core of about 400 lines in all; it is 1,174 lines today (686
+# issue 12 asks for a core of about 400 lines in all; it is 1,161 lines today (672
 # lines of code without docstrings and comments): this budget stops it from growing while it
 # shrinks
 CORE_BUDGET = 1200
@@ -35,7 +35,7 @@ LAYERS = [
     {"errors", "checks", "advice", "notebook", "messages", "core.modes"},
     {"core.function", "core.rules", "core.engine", "core.tensor", "core", "tensor_python",
      "anomaly"},
-    {"ops", "ops.elementwise", "ops.selection", "numpy_protocols", "higher_order"},
+    {"ops", "ops.elementwise", "ops.matmul", "ops.selection", "numpy_protocols", "higher_order"},
     {"costs", "softmax", "normalization", "dropout", "functions", "tensor", "autograd",
      "gradcheck", "nn", "optim"},
     {"explain", "viz", "backprop_view", "backprop_html"},

@@ -189,8 +189,8 @@ class MatMul(Function):
     """Z = A @ B (numpy's matmul: matrices, vectors, stacks of matrices).
 
     dA = dZ @ Bᵀ and dB = Aᵀ @ dZ — the course's ``dA_prev = Wᵀ dZ`` and ``dW = dZ A_prevᵀ``
-    (the 1/m is already in dZ when the cost is a mean). A vector operand is treated as a
-    one-row / one-column matrix; broadcast stack axes are summed back.
+    (the 1/m is already in dZ when the cost is a mean). Vectors and stacks of matrices
+    (numpy's general matmul) have their rule in ``ops/matmul.py``.
     """
 
     __slots__ = ()
@@ -214,23 +214,9 @@ class MatMul(Function):
                 g @ b.T if na else None,  # dA_prev = Wᵀ dZ  (here: dZ Bᵀ)
                 a.T @ g if nb else None,  # dW = dZ A_prevᵀ  (here: Aᵀ dZ)
             )
-        a_vec, b_vec = a.ndim == 1, b.ndim == 1  # numpy's general matmul: vectors, stacks
-        a2 = a.reshape((1, a.shape[0])) if a_vec else a
-        b2 = b.reshape((b.shape[0], 1)) if b_vec else b
-        if a_vec and b_vec:
-            g2 = g.reshape((1, 1))
-        elif a_vec:
-            g2 = g.reshape((*g.shape[:-1], 1, g.shape[-1]))
-        elif b_vec:
-            g2 = g.reshape((*g.shape, 1))
-        else:
-            g2 = g
-        ga = gb = None
-        if na:
-            ga = sum_to_shape(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
-        if nb:
-            gb = sum_to_shape(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape)
-        return ga, gb
+        return self.general_backward(g, a, b, na, nb)  # vectors, stacks: ops/matmul.py
+
+    general_backward: Any  # the rule for numpy's general matmul, set by ops/matmul.py
 
 
 # ---------------------------------------------------------------------------------------------
