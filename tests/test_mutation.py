@@ -43,7 +43,8 @@ from test_formulas_F14_optimizers import check_F14_1, check_F14_2, check_F14_3, 
 from test_numpy_protocols import check_where
 from test_sigmoid_cross_entropy import check_dZ_is_A_minus_Y_over_m
 
-from tinygrad_edu import autograd, dropout, functions, normalization, optim, softmax
+from tinygrad_edu import dropout, functions, normalization, optim, softmax
+from tinygrad_edu.core import engine as autograd  # the backward loop (private names)
 
 # -- the fixed examples (a square W so that a transposed dW keeps its shape) -------------------
 

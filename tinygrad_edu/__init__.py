@@ -14,10 +14,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import errors
+# ops: the further ops add t.max(), t[i], t.clip(), ... to Tensor; numpy_protocols adds numpy's
+# functions on tensors (np.dot(W, X)): both must be imported before the first tensor is used
+from . import errors, numpy_protocols, ops  # noqa: F401
 from .advice import TinygradEduWarning
-from .autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
+from .anomaly import detect_anomaly
 from .compile import compile
+from .core import Tensor, enable_grad, is_grad_enabled, no_grad
 from .errors import (
     AnomalyError,
     ArgumentError,
@@ -39,9 +42,10 @@ from .errors import (
     TrainingDivergedError,
 )
 from .explain import explain
-from .functions import concatenate, maximum, minimum, stack, where
 from .gradcheck import GradcheckResult, gradcheck, relative_difference
-from .tensor import Tensor
+from .higher_order import grad
+from .ops.elementwise import maximum, minimum, where
+from .ops.selection import concatenate, stack
 
 __version__ = "0.1.0"
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError, DataError, DtypeError, describe
+from .errors import ArgumentError, ArgumentTypeError, DataError, DtypeError, ShapeError, describe
 
 __all__ = [
     "boolean",
@@ -313,3 +313,28 @@ def cost_operands(A: np.ndarray, Y: np.ndarray, op: str, what_a: str, what_y: st
             f"{op}: the batch is empty ({what_a}, m = {A.shape[-1] if A.ndim else 1}): a cost "
             "over no examples is undefined. Check the batch: is X (n_x, m) with m >= 1?"
         )
+
+
+def axes(axis: Any, ndim: int, who: Any, op: str) -> tuple:
+    """Normalize ``axis`` (None, int or tuple) to a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple | list) else (axis,)
+    result = []
+    for a in items:
+        if not isinstance(a, int | np.integer) or isinstance(a, bool):
+            raise ArgumentTypeError(
+                f"{op}: axis must be None, an int or a tuple of ints, not "
+                f"{describe_value(axis)} (for {describe(who)}; axis=1 runs over the m "
+                "examples)."
+            )
+        if not -ndim <= a < max(ndim, 1):
+            raise ShapeError(
+                f"{op}: axis {axis!r} is out of range for {describe(who)}, which has {ndim} "
+                f"axes (valid: {-ndim} to {ndim - 1}, a tuple of those, or None for all). "
+                "Examples are columns: axis=1 runs over the m examples."
+            )
+        result.append(int(a) % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ShapeError(f"{op}: axis {axis!r} repeats an axis of {describe(who)}")
+    return tuple(sorted(result))

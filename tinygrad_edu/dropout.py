@@ -24,11 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import MODE
+from .core.function import Function
+from .core.tensor import Tensor, _as_tensor
 from .errors import DtypeError, describe
-from .functions import Function, make_result
 from .nn.init import random_state
-from .tensor import Tensor, _as_tensor
 
 __all__ = ["Dropout", "check_keep_prob", "dropout"]
 
@@ -61,17 +60,7 @@ class Dropout(Function):
     def apply(cls, A: Tensor, keep_prob: float, rng: Any) -> Tensor:
         mask = rng.random(A.shape) < keep_prob  # D = np.random.rand(n, m) < keep_prob
         data = A.data * mask / keep_prob  # A = A * D / keep_prob
-        if A.requires_grad and MODE.grad:
-            ctx = cls((A,))
-            ctx.keep_prob, ctx.mask, ctx.rng = keep_prob, mask, rng  # rng: for compile
-            return make_result(data, ctx)
-        return make_result(data, None)
-
-    def numpy_source(self, src, A):  # compile: a new mask at every call, from the same rng
-        layer = re.search(r"\d*$", self.parents[0].name or "").group()
-        D = src.keep(self, "mask", f"D{layer}",
-                     f"{src.const(self.rng, 'rng')}.random({A}.shape) < {self.keep_prob!r}")
-        return f"{A} * {D} / {self.keep_prob!r}"
+        return cls.record(data, (A,), keep_prob=keep_prob, mask=mask, rng=rng)  # rng: compile
 
     def attributes(self) -> dict:
         return {"keep_prob": self.keep_prob}
@@ -83,6 +72,12 @@ class Dropout(Function):
 
     def backward(self, g, out, A):
         return (g * self.mask / self.keep_prob,)  # dA = dA * D / keep_prob
+
+    def numpy_source(self, src, A):  # compile: a new mask at every call, from the same rng
+        layer = re.search(r"\d*$", self.parents[0].name or "").group()
+        D = src.keep(self, "mask", f"D{layer}",
+                     f"{src.const(self.rng, 'rng')}.random({A}.shape) < {self.keep_prob!r}")
+        return f"{A} * {D} / {self.keep_prob!r}"
 
 
 def dropout(A: Any, keep_prob: float = 0.8, training: bool = True, seed: Any = None) -> Tensor:

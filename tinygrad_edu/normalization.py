@@ -32,10 +32,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .autograd import MODE
+from .core.function import Function
+from .core.tensor import Tensor, _as_tensor
 from .errors import DtypeError, ShapeError, describe
-from .functions import Function, make_result
-from .tensor import Tensor, _as_tensor
 
 __all__ = ["BatchNorm", "batch_norm", "batch_statistics"]
 
@@ -70,11 +69,7 @@ class BatchNorm(Function):
     def apply(cls, Z: Tensor, gamma: Tensor, beta: Tensor, eps: float) -> Tensor:
         z_norm, std = batch_statistics(Z.data, eps)
         data = gamma.data * z_norm + beta.data  # Z̃ = γ Z_norm + β
-        if (Z.requires_grad or gamma.requires_grad or beta.requires_grad) and MODE.grad:
-            ctx = cls((Z, gamma, beta))
-            ctx.eps, ctx.m, ctx.z_norm, ctx.std = eps, Z.shape[1], z_norm, std
-            return make_result(data, ctx)
-        return make_result(data, None)
+        return cls.record(data, (Z, gamma, beta), eps=eps, m=Z.shape[1], z_norm=z_norm, std=std)
 
     def numpy_source(self, src, Z, gamma, beta):  # compile: not yet (see the message)
         src.refuse(self, "its rule uses Z_norm and √(σ² + ε) kept from the traced batch, which "

@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from . import functions as _fn
-from .autograd import MODE
-from .errors import NoRuleError, ShapeError, describe
-from .tensor import Tensor, _as_tensor
+from .core import rules
+from .core.modes import MODE
+from .core.tensor import Tensor, _as_tensor, binary, make_result
+from .errors import NoRuleError, describe
+from .ops import elementwise, selection
 
 _NO_VALUE = np._NoValue  # numpy's "argument not given" default
 
@@ -50,14 +51,14 @@ def _power(x: Any, y: Any) -> Tensor:
 
 
 RECORDED_UFUNCS: dict[Any, Callable[..., Tensor]] = {
-    np.add: lambda x, y: _fn._binary(_fn.Add, x, y),
-    np.subtract: lambda x, y: _fn._binary(_fn.Sub, x, y),
-    np.multiply: lambda x, y: _fn._binary(_fn.Mul, x, y),
-    np.divide: lambda x, y: _fn._binary(_fn.Div, x, y),  # np.true_divide is np.divide
+    np.add: lambda x, y: binary(rules.Add, x, y),
+    np.subtract: lambda x, y: binary(rules.Sub, x, y),
+    np.multiply: lambda x, y: binary(rules.Mul, x, y),
+    np.divide: lambda x, y: binary(rules.Div, x, y),  # np.true_divide is np.divide
     np.power: _power,
-    np.matmul: lambda x, y: _fn.MatMul.apply(x, y),
-    np.maximum: lambda x, y: _fn._binary(_fn.Maximum, x, y),
-    np.minimum: lambda x, y: _fn._binary(_fn.Minimum, x, y),
+    np.matmul: lambda x, y: rules.MatMul.apply(x, y),
+    np.maximum: lambda x, y: binary(elementwise.Maximum, x, y),
+    np.minimum: lambda x, y: binary(elementwise.Minimum, x, y),
     np.negative: lambda x: -_as_tensor(x),
     np.positive: lambda x: _as_tensor(x),
     np.exp: lambda x: _as_tensor(x).exp(),
@@ -67,7 +68,7 @@ RECORDED_UFUNCS: dict[Any, Callable[..., Tensor]] = {
     np.absolute: lambda x: abs(_as_tensor(x)),  # np.abs is np.absolute
     np.fabs: lambda x: abs(_as_tensor(x)),
     np.square: lambda x: _as_tensor(x) ** 2,
-    np.reciprocal: lambda x: _fn._binary(_fn.Div, 1.0, x),
+    np.reciprocal: lambda x: binary(rules.Div, 1.0, x),
 }
 
 CONSTANT_UFUNCS = frozenset({
@@ -87,7 +88,7 @@ def _values(x: Any) -> Any:
 
 
 def _constant(data: Any) -> Tensor:
-    return _fn.make_result(data, None)
+    return make_result(data, None)
 
 
 def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
@@ -163,13 +164,13 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=_NO_VALUE, initial=_NO_VAL
          where=_NO_VALUE):
     if dtype is not None or out is not None or initial is not _NO_VALUE or where is not _NO_VALUE:
         _given("np.sum", dtype=dtype, out=out, initial=initial, where=where)
-    return _fn.Sum.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
+    return rules.Sum.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
 
 
 def _mean(a, axis=None, dtype=None, out=None, keepdims=_NO_VALUE, *, where=_NO_VALUE):
     if dtype is not None or out is not None or where is not _NO_VALUE:
         _given("np.mean", dtype=dtype, out=out, where=where)
-    return _fn.Mean.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
+    return rules.Mean.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
 
 
 def _max(a, axis=None, out=None, keepdims=_NO_VALUE, initial=_NO_VALUE, where=_NO_VALUE):
@@ -201,16 +202,16 @@ def _dot(a, b, out=None):
     a_ndim = a.data.ndim if type(a) is Tensor else np.ndim(a)
     b_ndim = b.data.ndim if type(b) is Tensor else np.ndim(b)
     if a_ndim == 2 and b_ndim == 2:  # the course's case: W @ A_prev
-        return _fn.MatMul.apply(a, b)
+        return rules.MatMul.apply(a, b)
     if a_ndim == 0 or b_ndim == 0:
-        return _fn._binary(_fn.Mul, a, b)
+        return binary(rules.Mul, a, b)
     if a_ndim > 2 or b_ndim > 2:
         raise NoRuleError(
             f"np.dot of arrays with {a_ndim} and {b_ndim} axes on a Tensor: numpy's dot of "
             "stacked arrays is not a matrix product of the stacks, and tinygrad_edu has no rule "
             "for it; use np.matmul(a, b) (a @ b), which multiplies stacks of matrices."
         )
-    return _fn.MatMul.apply(a, b)
+    return rules.MatMul.apply(a, b)
 
 
 def _outer(a, b, out=None):
@@ -245,13 +246,13 @@ def _ravel(a, order="C"):
 def _concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     _given("np.concatenate", out=out, dtype=dtype)
     if axis is None:
-        return _fn.concatenate([_as_tensor(t).flatten() for t in arrays], 0)
-    return _fn.concatenate([_as_tensor(t) for t in arrays], axis)
+        return selection.concatenate([_as_tensor(t).flatten() for t in arrays], 0)
+    return selection.concatenate([_as_tensor(t) for t in arrays], axis)
 
 
 def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     _given("np.stack", out=out, dtype=dtype)
-    return _fn.stack([_as_tensor(t) for t in arrays], axis)
+    return selection.stack([_as_tensor(t) for t in arrays], axis)
 
 
 def _where(condition, x=_NO_VALUE, y=_NO_VALUE):
@@ -265,7 +266,7 @@ def _where(condition, x=_NO_VALUE, y=_NO_VALUE):
             "condition only selects (it has no gradient); pass a comparison such as Z > 0, or "
             "C.detach()."
         )
-    return _fn.Where.apply(condition, x, y)
+    return elementwise.Where.apply(condition, x, y)
 
 
 def _clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE, out=None, *, min=_NO_VALUE, max=_NO_VALUE,
@@ -391,23 +392,25 @@ def _refuse_if_recording(name: str, items: Any, hint: str) -> None:
             )
 
 
-def squeezed_shape(shape: tuple, axis: Any, who: Tensor) -> tuple:
-    """The shape without its size-1 axes (all of them, or those in ``axis``): ``squeeze``."""
-    if axis is None:
-        return tuple(n for n in shape if n != 1)
-    axes = axis if isinstance(axis, tuple | list) else (axis,)
-    ndim = len(shape)
-    dropped = set()
-    for a in axes:
-        if not isinstance(a, int | np.integer) or not -ndim <= a < ndim:
-            raise ShapeError(
-                f"squeeze: axis {axis!r} is out of range for {describe(who)}, which has {ndim} "
-                f"axes (valid: {-ndim} to {ndim - 1})"
-            )
-        if shape[a] != 1:
-            raise ShapeError(
-                f"squeeze: axis {a} of {describe(who)} has size {shape[a]}; only axes of "
-                "size 1 can be squeezed away"
-            )
-        dropped.add(int(a) % ndim)
-    return tuple(n for i, n in enumerate(shape) if i not in dropped)
+# -- the two numpy hooks of Tensor ----------------------------------------------------------------
+
+
+def _tensor_array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """``np.exp(t)``, ``np_array * t``, ``np.maximum(0, Z)`` run the tensor op (recorded)."""
+    if method == "__call__" and not kwargs:
+        rule = RECORDED_UFUNCS.get(ufunc)
+        if rule is not None:
+            return rule(*inputs)
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _tensor_array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    """``np.dot(W, X)``, ``np.sum(Z, axis=1, keepdims=True)``, ``np.where(...)``: the op."""
+    rule = RECORDED_FUNCTIONS.get(func)
+    if rule is not None:
+        return rule(*args, **kwargs)
+    return array_function(func, types, args, kwargs)
+
+
+Tensor.__array_ufunc__ = _tensor_array_ufunc
+Tensor.__array_function__ = _tensor_array_function

@@ -8,7 +8,7 @@ them from class indices).
   stably with ``max_k Z_k`` subtracted first (no overflow at Z = 1000);
   its rule: ``dZ = A * (dA - Σ_k dA_k A_k)`` (the Jacobian ``diag(A) - A Aᵀ`` of each column).
 * ``J = -1/m Σ_i Σ_k Y_ki log A_ki``; ``dA = -Y / A / m``. After a softmax the two are one
-  output layer, as the sigmoid and the binary cross-entropy are (``autograd.Shortcut``):
+  output layer, as the sigmoid and the binary cross-entropy are (``core.engine.Shortcut``):
   ``Z.grad`` is exactly ``dZ = (A - Y) / m`` (the two-class case is F1.4), the same bits as
   ``categorical_cross_entropy_with_logits(Z, Y)``, and the cost comes from ``log A`` as the
   softmax computed it (``Z - max - log Σ e^{Z - max}``: finite where ``A`` rounds to 0).
@@ -21,20 +21,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .autograd import MODE, Shortcut
-from .errors import DataError, DtypeError, ShapeError, describe
-from .functions import (
+from .core.engine import Shortcut
+from .core.function import Function
+from .core.tensor import Tensor, _as_tensor
+from .costs import (
     _DENOMINATOR_FLOOR,
-    Function,
     _check_reduction,
     _check_targets,
     _Cost,
     _reduce,
     labels_tensor,
-    make_result,
     maximum_with,
 )
-from .tensor import Tensor, _as_tensor
+from .errors import DataError, DtypeError, ShapeError, describe
 
 __all__ = [
     "CategoricalCrossEntropy",
@@ -76,9 +75,7 @@ class Softmax(Function):
 
     __slots__ = ("log_a",)
     name = "softmax"
-
-    def numpy_source(self, src, z):  # compile: the helper softmax(z) is the stable forward
-        return f"softmax({z.bare})"
+    fuses_with = frozenset({"categorical_cross_entropy"})  # its cost may fuse this rule
     viz_symbol = "softmax"  # drawn in its node by viz
 
     @staticmethod
@@ -89,11 +86,7 @@ class Softmax(Function):
     def apply(cls, Z: Tensor) -> Tensor:
         _check_logits(Z, "softmax")
         log_a = _log_softmax(Z.data)
-        if Z.requires_grad and MODE.grad:
-            ctx = cls((Z,))
-            ctx.log_a = log_a
-            return make_result(np.exp(log_a), ctx)  # the same bits as forward(Z)
-        return make_result(np.exp(log_a), None)
+        return cls.record(np.exp(log_a), (Z,), log_a=log_a)  # the same bits as forward(Z)
 
     def attributes(self) -> dict:
         return {}
@@ -101,6 +94,9 @@ class Softmax(Function):
     def backward(self, g, out, z):
         A = out
         return (A * (g - (g * A).sum(axis=0, keepdims=True)),)  # dZ = A * (dA - Σ_k dA_k A_k)
+
+    def numpy_source(self, src, z):  # compile: the helper softmax(z) is the stable forward
+        return f"softmax({z.bare})"
 
 
 def softmax_of(Z: Any) -> Any:
@@ -157,12 +153,6 @@ class CategoricalCrossEntropy(_Cost):
 
     __slots__ = ("after_softmax",)
     name = "categorical_cross_entropy"
-
-    def numpy_source(self, src, A, Y):  # the same numpy calls as apply, in the same order
-        if self.after_softmax:
-            Z = src.tensor(self.parents[0]._ctx.parents[0])
-            return src.reduce(f"-({Y} * log_softmax({Z.bare}))", self)
-        return src.reduce(f"-({Y} * np.log(np.maximum({A.bare}, {np.exp(-100.0)!r})))", self)
     viz_symbol = "categorical cross-entropy"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
     explain_cost = True  # explain() names an unnamed one by its formula, not T<k>
@@ -173,7 +163,7 @@ class CategoricalCrossEntropy(_Cost):
         _check_logits(A, "categorical_cross_entropy", "probabilities A")
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
-        after_softmax = type(A._ctx) is Softmax
+        after_softmax = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
         log_a = A._ctx.log_a if after_softmax else np.log(np.maximum(A.data, np.exp(-100.0)))
         m = A.shape[1]
         result = cls._record(_reduce(-(Y.data * log_a), reduction, m), A, Y, m, reduction)
@@ -189,6 +179,12 @@ class CategoricalCrossEntropy(_Cost):
         dZ = (A - Y) * g_over_m  # dZ = (A - Y) / m: the softmax's Jacobian cancelled exactly
         return Shortcut(dA, (dZ,)), None
 
+    def numpy_source(self, src, A, Y):  # the same numpy calls as apply, in the same order
+        if self.after_softmax:
+            Z = src.tensor(self.parents[0]._ctx.parents[0])
+            return src.reduce(f"-({Y} * log_softmax({Z.bare}))", self)
+        return src.reduce(f"-({Y} * np.log(np.maximum({A.bare}, {np.exp(-100.0)!r})))", self)
+
 
 class CategoricalCrossEntropyWithLogits(_Cost):
     """J = -1/m Σ_i Σ_k Y_ki log softmax(Z)_ki from the logits Z (C, m), stable for any Z;
@@ -196,9 +192,6 @@ class CategoricalCrossEntropyWithLogits(_Cost):
 
     __slots__ = ()
     name = "categorical_cross_entropy_with_logits"
-
-    def numpy_source(self, src, Z, Y):
-        return src.reduce(f"-({Y} * log_softmax({Z.bare}))", self)
     viz_symbol = "categorical cross-entropy (logits)"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
     explain_cost = True
@@ -215,6 +208,9 @@ class CategoricalCrossEntropyWithLogits(_Cost):
 
     def backward(self, g, out, Z, Y):
         return (softmax_of(Z) - Y) * self.g_over_m(g), None  # dZ = (A - Y) / m
+
+    def numpy_source(self, src, Z, Y):
+        return src.reduce(f"-({Y} * log_softmax({Z.bare}))", self)
 
 
 # ---------------------------------------------------------------------------------------------

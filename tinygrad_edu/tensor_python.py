@@ -1,7 +1,12 @@
 """What makes a Tensor behave, to a learner, like the numbers and arrays of the notes.
 
-``Tensor`` (tensor.py) inherits these from ``ArrayBehaviour``; they are not on the engine's
-hot path and need no derivative rule of their own:
+``Tensor`` (core/tensor.py) inherits these from ``ArrayBehaviour``; they are not on the
+engine's hot path and need no derivative rule of their own:
+
+* the values: ``t.numpy()``, ``t.item()``, ``np.asarray(t)`` (refused while ``t`` is in a graph
+  that records: the plain array would drop it), ``len(t)``, ``for row in t``, the printed form
+  (``repr``, Jupyter's), ``J.find("Z2")``, ``t.astype("float32")``; the dtype rules of
+  ``Tensor(data)`` (``to_array``);
 
 * a one-element tensor (a cost) is a number: ``float(J)``, ``int(J)``, ``bool(J)``
   (``if cost < 0.5:``), ``round(J, 4)``, ``f"{J:.6f}"``, ``"%f" % J``; a tensor of many elements
@@ -17,27 +22,19 @@ hot path and need no derivative rule of their own:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import autograd as _autograd
-from .errors import BackwardError, ShapeError, describe
+from . import checks, messages
+from .core import engine
+from .core.modes import MODE
+from .errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
+from .notebook import tensor_html
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
-
-
-_FUNCTIONS: list = []  # functions.py, once looked up
-
-
-def _ops() -> Any:
-    """functions.py (it imports tensor.py, which imports this module: looked up on first use)."""
-    if not _FUNCTIONS:
-        from . import functions
-
-        _FUNCTIONS.append(functions)
-    return _FUNCTIONS[0]
+    from .core.tensor import Tensor
 
 
 class ArrayBehaviour:
@@ -47,6 +44,78 @@ class ArrayBehaviour:
     data: np.ndarray
     requires_grad: bool
     _ctx: Any
+    _from_op: Any  # Tensor._from_op: an op's output (here: constants)
+
+    # -- the values, Python's protocols of a container, the printed form --------------------------
+
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array (the tensor's own array: copy it before changing it)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor, as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(messages.item_of_many(self))
+        return self.data.item()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.array(t)`` / ``np.asarray(t)``: the values — refused for a tensor that requires
+        grad while graphs are recorded, since the plain array would silently drop the graph."""
+        if self.requires_grad and MODE.grad:
+            raise NoRuleError(messages.array_of_recorded(self))
+        if dtype is None:
+            return self.data if not copy else self.data.copy()
+        return self.data.astype(dtype, copy=bool(copy) or self.data.dtype != np.dtype(dtype))
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError(f"len() of a 0-d tensor {describe(self)}")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        parts = [f"name={self.name!r}"] if self.name else []
+        parts += [f"shape={self.shape}", f"dtype={self.dtype}"]
+        if self._ctx is not None:
+            parts.append(f"op={self._ctx.name}")
+        parts.append(f"requires_grad={self.requires_grad}")
+        if self.grad is None:
+            parts.append("grad=None")
+        elif self.grad.size <= 4:
+            parts.append(f"grad={_short(self.grad, 'grad=')}")
+        else:
+            parts.append(f"grad=<{self.grad.shape} array>")
+        values = _short(self.data, "Tensor(") if self.data.size <= 12 else _summary(self.data)
+        return f"Tensor({values}, {', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: name, shape, dtype, op and grad state at a glance, then the values."""
+        return tensor_html(self)
+
+    def find(self, name: str) -> Tensor:
+        """The tensor called ``name`` in the graph that made this one (this one included).
+
+        ``J.find("Z2")`` reaches an intermediate that a model created, to read its ``.grad``
+        after ``J.backward()``. Raises ``NameLookupError`` (a ``KeyError``) listing the names
+        in the graph when none or several tensors carry ``name``.
+        """
+        checks.text(name, "Tensor.find", "name", hint="e.g. J.find('Z2').")
+        order = engine.topological_order(self, only_requires_grad=False)
+        matches = [t for t in order if t.name == name]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            names = ", ".join(dict.fromkeys(t.name for t in order if t.name))
+            raise NameLookupError(messages.find_none(name, self, names))
+        raise NameLookupError(messages.find_several(name, self, len(matches)))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A new leaf with the values converted to ``dtype`` (no gradient flows through)."""
+        return type(self)(self.data.astype(checks.dtype(dtype, "Tensor.astype", "dtype")),
+                          name=self.name)
 
     # -- making tensors: Tensor.zeros((4, 1)), Tensor.randn(4, 2, seed=1) -------------------
 
@@ -117,25 +186,25 @@ class ArrayBehaviour:
     # -- comparisons are element-wise, as numpy's, and give constant bool tensors (no gradient):
     # ``A2 > 0.5`` for predictions, ``predictions == Y`` for the accuracy
     def __gt__(self, other: Any) -> Tensor:
-        return _constant(self.data > _values_of(other))
+        return self._from_op(self.data > _values_of(other), None)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _constant(self.data >= _values_of(other))
+        return self._from_op(self.data >= _values_of(other), None)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _constant(self.data < _values_of(other))
+        return self._from_op(self.data < _values_of(other), None)
 
     def __le__(self, other: Any) -> Tensor:
-        return _constant(self.data <= _values_of(other))
+        return self._from_op(self.data <= _values_of(other), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _constant(self.data == _values_of(other))
+        return self._from_op(self.data == _values_of(other), None)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _constant(self.data != _values_of(other))
+        return self._from_op(self.data != _values_of(other), None)
 
     def __invert__(self) -> Tensor:
-        return _constant(~self.data)
+        return self._from_op(~self.data, None)
 
     # tensors are keyed by identity: sets and dicts of tensors never call ==, and the library
     # compares tensors with `is` (a list's `in`, .index and .remove would call == instead)
@@ -148,7 +217,7 @@ class ArrayBehaviour:
         are recorded, refused on a leaf that requires grad (a parameter), and out of place on
         anything else (``X = X - 1``: a graph that already used X keeps its values, and
         ``total += loss`` records the graph)."""
-        if _autograd.MODE.grad:
+        if MODE.grad:
             if self.requires_grad and self._ctx is None:
                 raise BackwardError(
                     f"{describe(self)} {symbol}= ...: {describe(self)} requires grad, and "
@@ -158,7 +227,7 @@ class ArrayBehaviour:
                     f"requires_grad), or use an optimizer; for a new tensor write "
                     f"`Z = Z {symbol} ...`."
                 )
-            return _ops()._binary(getattr(_ops(), op), self, other)
+            return getattr(self, op)(other)  # the recorded op, out of place
         if self._ctx is not None:
             raise BackwardError(
                 f"{describe(self)} {symbol}= ...: it was computed by {self._ctx.name} and its "
@@ -176,16 +245,16 @@ class ArrayBehaviour:
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(np.add, "Add", other, "+")
+        return self._in_place(np.add, "__add__", other, "+")
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(np.subtract, "Sub", other, "-")
+        return self._in_place(np.subtract, "__sub__", other, "-")
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(np.multiply, "Mul", other, "*")
+        return self._in_place(np.multiply, "__mul__", other, "*")
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(np.divide, "Div", other, "/")
+        return self._in_place(np.divide, "__truediv__", other, "/")
 
     # -- conveniences built from the engine's ops (their rules give the gradients) ----------
 
@@ -198,21 +267,19 @@ class ArrayBehaviour:
 
     def argmax(self, axis: Any = None) -> Tensor:
         """The index of the largest value (over ``axis``): a constant integer tensor."""
-        return _constant(np.asarray(self.data.argmax(axis)))
+        return self._from_op(np.asarray(self.data.argmax(axis)), None)
 
     def argmin(self, axis: Any = None) -> Tensor:
         """The index of the smallest value (over ``axis``): a constant integer tensor."""
-        return _constant(np.asarray(self.data.argmin(axis)))
+        return self._from_op(np.asarray(self.data.argmin(axis)), None)
 
     def flatten(self) -> Tensor:
         """All values in one axis (reshape to ``(size,)``)."""
-        return _ops().Reshape.apply(self, (self.data.size,))
+        return self.reshape((self.data.size,))
 
     def squeeze(self, axis: Any = None) -> Tensor:
         """Drop the axes of size 1 (all, or those in ``axis``): ``np.squeeze(cost)`` -> 0-d."""
-        from .numpy_protocols import squeezed_shape
-
-        return _ops().Reshape.apply(self, squeezed_shape(self.data.shape, axis, self))
+        return self.reshape(squeezed_shape(self.data.shape, axis, self))
 
 
 def _shape_of(shape: tuple, who: str) -> tuple:
@@ -228,10 +295,62 @@ def _shape_of(shape: tuple, who: str) -> tuple:
     return tuple(int(n) for n in shape)
 
 
-def _constant(data: np.ndarray) -> Tensor:
-    """A constant leaf around ``data`` (no copy): comparisons, argmax."""
-    return _ops().make_result(data, None)
-
-
 def _values_of(x: Any) -> Any:
     return x.data if isinstance(x, ArrayBehaviour) else x
+
+
+def squeezed_shape(shape: tuple, axis: Any, who: Tensor) -> tuple:
+    """The shape without its size-1 axes (all of them, or those in ``axis``): ``squeeze``."""
+    if axis is None:
+        return tuple(n for n in shape if n != 1)
+    axes = axis if isinstance(axis, tuple | list) else (axis,)
+    ndim = len(shape)
+    dropped = set()
+    for a in axes:
+        if not isinstance(a, int | np.integer) or not -ndim <= a < ndim:
+            raise ShapeError(
+                f"squeeze: axis {axis!r} is out of range for {describe(who)}, which has {ndim} "
+                f"axes (valid: {-ndim} to {ndim - 1})"
+            )
+        if shape[a] != 1:
+            raise ShapeError(
+                f"squeeze: axis {a} of {describe(who)} has size {shape[a]}; only axes of "
+                "size 1 can be squeezed away"
+            )
+        dropped.add(int(a) % ndim)
+    return tuple(n for i, n in enumerate(shape) if i not in dropped)
+
+
+_FLOAT_KINDS = ("float32", "float64")
+
+
+def to_array(data: Any, dtype: Any) -> np.ndarray:
+    if dtype is not None:
+        dtype = checks.dtype(dtype, "Tensor", "dtype")
+        if dtype.kind not in "fiub":
+            raise DtypeError(f"Tensor: dtype {dtype} is not supported (use float64 or float32)")
+        return np.array(data, dtype=dtype, copy=True)
+    if isinstance(data, np.ndarray | np.generic):
+        arr = np.array(data, copy=True)
+        if arr.dtype.kind == "f" and arr.dtype.name not in _FLOAT_KINDS:
+            arr = arr.astype(np.float64)
+    else:
+        try:
+            arr = np.array(data)
+        except ValueError as error:  # ragged nested lists: rows of different lengths
+            raise ShapeError(messages.ragged(error)) from None
+        if arr.dtype.kind in "iuf":
+            arr = arr.astype(np.float64)  # Python numbers and lists: float64
+    if arr.dtype.kind not in "fiub":
+        raise DtypeError(messages.unsupported_data(data, arr.dtype))
+    return arr
+
+
+def _short(values: np.ndarray, prefix: str) -> str:
+    return np.array2string(values, precision=4, suppress_small=True, separator=", ", prefix=prefix)
+
+
+def _summary(values: np.ndarray) -> str:
+    if values.size == 0 or values.dtype.kind == "b":
+        return f"<{values.size} values>"
+    return f"<mean={values.mean():.4g}, min={values.min():.4g}, max={values.max():.4g}>"

@@ -10,7 +10,7 @@ explain's own ``_display`` does.
 
 from __future__ import annotations
 
-from ..autograd import enable_grad, grad, topological_order
+from ..core import Tensor, enable_grad, topological_order
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -22,7 +22,7 @@ from ..errors import (
 from ..explain import Equation, Sym, explain
 from ..explain.printing import _fmt as format_sym
 from ..explain.rewriting import _rebuild as rebuild_sym
-from ..tensor import Tensor
+from ..higher_order import grad
 
 __all__ = [
     "ArgumentError",

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Shortcut, topological_order
-from ..functions import Function, scatter, sigmoid_of
-from ..tensor import Tensor
+from ..core import Function, Shortcut, Tensor, topological_order
+from ..core.rules import sigmoid_of
+from ..ops.selection import scatter
 
 __all__ = ["Function", "Shortcut", "Tensor", "declared_divisor", "declared_formula",
            "declared_symbols", "is_cost", "scatter", "sigmoid_of", "topological_order"]
