@@ -146,10 +146,17 @@ def test_a_single_dense_layer_and_nested_torch_sequentials():
 
 
 def test_what_the_bridge_cannot_carry_is_refused_with_its_name():
-    with pytest.raises(ArgumentError, match=r"module 2 \(Softmax\(dim=1\)\) has no "
-                                            r"tinygrad_edu equivalent.*reads Linear"):
+    with pytest.raises(ArgumentError, match=r"module 2 \(Softmax\(dim=1\)\) is an activation "
+                                            r"that does not follow a Linear"):
         nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),
                                                      torch.nn.Softmax(dim=1)))
+    with pytest.raises(ArgumentError, match=r"normalises over dim=0.*the classes, dim=1"):
+        nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3),
+                                                     torch.nn.Softmax(dim=0)))
+    with pytest.raises(ArgumentError, match=r"module 1 \(Softplus.*has no tinygrad_edu "
+                                            r"equivalent.*reads Linear"):
+        nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3),
+                                                     torch.nn.Softplus()))
     with pytest.raises(ArgumentError, match=r"module 0 \(Tanh\(\)\) is an activation that "
                                             r"does not follow a Linear"):
         nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.Tanh(), torch.nn.Linear(2, 3)))
@@ -450,3 +457,27 @@ def test_batch_norm_the_bridge_cannot_carry_is_refused_with_its_name():
     with pytest.raises(ArgumentError, match=r"module 0 .*has no bias.*unless a BatchNorm1d"):
         nn.Sequential.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False),
                                                      torch.nn.ReLU()))
+
+
+def test_a_softmax_classifier_crosses_with_its_outputs_and_gradients():
+    """Dense(..., "softmax") is Linear + Softmax(dim=1): our classes are the rows of A (C, m),
+    torch's the columns of A.T (m, C); the categorical cross-entropy and its gradients agree."""
+    rng = np.random.default_rng(11)
+    model = nn.Sequential(nn.Dense(2, 5, activation="tanh", seed=1),
+                          nn.Dense(5, 3, activation="softmax", seed=2))
+    X = rng.normal(size=(2, 7))
+    Y = np.eye(3)[:, rng.integers(0, 3, size=7)]
+    J = nn.functional.categorical_cross_entropy(model(X), Y)
+    J.backward()
+    ours = model.to_torch()
+    assert isinstance(ours[-1], torch.nn.Softmax) and ours[-1].dim == 1
+    A_t = ours(torch.tensor(X.T))
+    np.testing.assert_allclose(A_t.detach().numpy().T, model(X).data, rtol=1e-12, atol=1e-15)
+    J_t = -(torch.tensor(Y.T) * torch.log(A_t)).sum() / X.shape[1]
+    J_t.backward()
+    np.testing.assert_allclose(J_t.item(), J.item(), rtol=1e-12)
+    np.testing.assert_allclose(ours[2].weight.grad.numpy(), model[1].W.grad, rtol=1e-9,
+                               atol=1e-14)
+    back = nn.Sequential.from_torch(ours)
+    assert [d.activation for d in back] == ["tanh", "softmax"]
+    np.testing.assert_array_equal(back(X).data, model(X).data)

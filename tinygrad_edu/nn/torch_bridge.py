@@ -20,8 +20,9 @@ model). The correspondence, layer by layer::
     BatchNorm(n, momentum, eps)      BatchNorm1d(n, eps=eps, momentum=momentum)
     Dropout(keep_prob)               Dropout(p=1 - keep_prob)
 
-with g one of ``Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU(negative_slope=alpha)`` (read back
-also from ``Identity``); nested torch ``Sequential``\\s are flattened.
+with g one of ``Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU(negative_slope=alpha)``,
+``Softmax(dim=1)`` (the classes: rows of our ``A (C, m)``, columns of torch's ``(m, C)``) (read
+back also from ``Identity``); nested torch ``Sequential``\\s are flattened.
 
 **Batch norm.** ``gamma``, ``beta``, ``running_mean``, ``running_var`` ``(n, 1)`` are
 BatchNorm1d's ``weight``, ``bias``, ``running_mean``, ``running_var`` ``(n,)``. tinygrad_edu
@@ -130,12 +131,14 @@ def _activation_of(layer: Dense) -> tuple[str, float]:
         return name, alpha
     if name == "leaky_relu" and fn is F.ACTIVATIONS["leaky_relu"]:
         return name, 0.01
+    if name == "softmax" and fn is F.ACTIVATIONS["softmax"]:
+        return name, alpha
     if name == "leaky_relu" and getattr(fn, "__qualname__", "").startswith("get_activation."):
         return name, alpha
     raise ArgumentError(
         f"to_torch: {layer!r} uses the custom activation {name!r}, which has no known torch "
-        "module; build the layer with activation='sigmoid', 'tanh', 'relu', 'leaky_relu' or "
-        "'linear', or convert that layer by hand"
+        "module; build the layer with activation='sigmoid', 'tanh', 'relu', 'leaky_relu', "
+        "'softmax' or 'linear', or convert that layer by hand"
     )
 
 
@@ -183,6 +186,9 @@ def _dense_to_torch(layer: Dense, torch: Any) -> list:
         "tanh": lambda: torch.nn.Tanh(),
         "relu": lambda: torch.nn.ReLU(),
         "leaky_relu": lambda: torch.nn.LeakyReLU(negative_slope=alpha),
+        # our classes are the rows of A (C, m); torch's examples are rows, so its classes
+        # are the columns of A.T (m, C): dim=1
+        "softmax": lambda: torch.nn.Softmax(dim=1),
     }[name]
     return modules if activation is None else [*modules, activation()]
 
@@ -214,7 +220,18 @@ _ACTIVATIONS: dict[str, tuple[str, Callable[[Any], float]]] = {
     "Tanh": ("tanh", lambda m: 0.01),
     "ReLU": ("relu", lambda m: 0.01),
     "LeakyReLU": ("leaky_relu", lambda m: float(m.negative_slope)),
+    "Softmax": ("softmax", lambda m: _softmax_over_classes(m)),
 }
+
+
+def _softmax_over_classes(module: Any) -> float:
+    """A torch ``Softmax`` over the classes of its (m, C) input, dim=1 (or -1): our softmax
+    over the class axis 0 of A (C, m). Another dim has no equivalent."""
+    if module.dim not in (1, -1):
+        raise ArgumentError(
+            f"Sequential.from_torch: {module!r} normalises over dim={module.dim}; with "
+            "examples as rows (m, C), tinygrad_edu's softmax is over the classes, dim=1")
+    return 0.01
 
 
 def from_torch(module: Any) -> Sequential:
