@@ -12,6 +12,7 @@ from strategies import numeric_settings, seeds
 
 from tinygrad_edu import (
     DataError,
+    DtypeError,
     ModeError,
     ShapeError,
     StateDictError,
@@ -366,3 +367,10 @@ def test_a_fit_refused_at_its_first_step_leaves_the_running_averages_alone():
         training.fit(model, np.random.default_rng(13).normal(size=(2, 6)), np.ones((3, 6)),
                      loss=strict_loss, iterations=2, print_every=0)
     assert all(np.array_equal(v, model.state_dict()[k]) for k, v in state.items())
+
+
+def test_text_labels_are_refused_in_the_categorical_costs_own_name():
+    A = F.softmax(Tensor(np.zeros((2, 3)), requires_grad=True))
+    for cost in (F.categorical_cross_entropy, F.categorical_cross_entropy_with_logits):
+        with pytest.raises(DtypeError, match=rf"^{cost.__name__}: the labels Y"):
+            cost(A, [["a", "b", "c"], ["d", "e", "f"]])

@@ -30,7 +30,7 @@ from .costs import (
     _check_targets,
     _Cost,
     _reduce,
-    labels_tensor,
+    cost_labels,
     maximum_with,
 )
 from .errors import DataError, DtypeError, ShapeError, describe
@@ -155,11 +155,10 @@ class CategoricalCrossEntropy(_Cost):
     name = "categorical_cross_entropy"
     viz_symbol = "categorical cross-entropy"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
-    explain_cost = True  # explain() names an unnamed one by its formula, not T<k>
 
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, A)
+        Y = cost_labels(A, Y, "categorical_cross_entropy")
         _check_logits(A, "categorical_cross_entropy", "probabilities A")
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
@@ -194,11 +193,10 @@ class CategoricalCrossEntropyWithLogits(_Cost):
     name = "categorical_cross_entropy_with_logits"
     viz_symbol = "categorical cross-entropy (logits)"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
-    explain_cost = True
 
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z)
+        Y = cost_labels(Z, Y, "categorical_cross_entropy_with_logits")
         _check_logits(Z, "categorical_cross_entropy_with_logits")
         check_one_hot(Y, Z.shape[0], Z.shape[1], "categorical_cross_entropy_with_logits")
         _check_targets(Z, Y, "categorical_cross_entropy_with_logits")

@@ -21,6 +21,7 @@ from ..errors import (
 )
 from ..explain import Equation, Sym, explain
 from ..explain.printing import _fmt as format_sym
+from ..explain.printing import index_parts
 from ..explain.rewriting import _rebuild as rebuild_sym
 from ..higher_order import grad
 
@@ -38,6 +39,7 @@ __all__ = [
     "explain",
     "format_sym",
     "grad",
+    "index_parts",
     "rebuild_sym",
     "topological_order",
 ]

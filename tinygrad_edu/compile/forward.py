@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine_api import CompileError, Tensor
+from .engine_api import CompileError, Tensor, index_parts
 from .naming import Names
 
 ATOM = 9  # precedence of a name, a number, a call
@@ -77,21 +77,13 @@ class Source:
 
     def index(self, index: Any) -> str:
         """An index as written in ``x[...]``: slices and ints inline, arrays as constants."""
-        items = index if isinstance(index, tuple) else (index,)
-        parts = []
-        for item in items:
-            if isinstance(item, slice):
-                text = ":".join("" if v is None else str(v) for v in (item.start, item.stop))
-                parts.append(text + (f":{item.step}" if item.step is not None else ""))
-            elif item is None:
-                parts.append("None")
-            elif item is Ellipsis:
-                parts.append("...")
-            elif isinstance(item, int | np.integer) and not isinstance(item, bool):
-                parts.append(str(int(item)))
-            else:
-                parts.append(self.names.constant(np.asarray(item)))
-        return ", ".join(parts) + ("," if isinstance(index, tuple) and len(items) == 1 else "")
+        def other(item: Any) -> str:
+            if isinstance(item, int | np.integer) and not isinstance(item, bool):
+                return str(int(item))
+            return self.names.constant(np.asarray(item))
+
+        parts = index_parts(index, other)
+        return ", ".join(parts) + ("," if isinstance(index, tuple) and len(parts) == 1 else "")
 
     def m(self, m: int) -> str:
         """The number of examples of a mean cost: the name ``m``."""

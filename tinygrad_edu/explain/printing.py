@@ -52,10 +52,11 @@ def _const_text(value: Any, course: bool) -> str:
     return np.array2string(array, separator=", ", threshold=12)
 
 
-def _index_text(index: Any) -> str:
-    items = index if isinstance(index, tuple) else (index,)
+def index_parts(index: Any, other: Any) -> list[str]:
+    """The items of an index as written in ``x[...]``: slices, None and ``...`` inline, every
+    other item (an int, an array) as ``other(item)`` writes it (explain and compile differ)."""
     parts = []
-    for item in items:
+    for item in index if isinstance(index, tuple) else (index,):
         if isinstance(item, slice):
             text = ":".join("" if v is None else str(v) for v in (item.start, item.stop))
             parts.append(text + (f":{item.step}" if item.step is not None else ""))
@@ -64,9 +65,13 @@ def _index_text(index: Any) -> str:
         elif item is Ellipsis:
             parts.append("...")
         else:
-            parts.append(np.array2string(np.asarray(item), separator=", ", threshold=8)
-                         if np.ndim(item) else str(item))
-    return ", ".join(parts)
+            parts.append(other(item))
+    return parts
+
+
+def _index_text(index: Any) -> str:
+    return ", ".join(index_parts(index, lambda item: np.array2string(
+        np.asarray(item), separator=", ", threshold=8) if np.ndim(item) else str(item)))
 
 
 def _axis_text(axes: tuple) -> str:
