@@ -45,11 +45,6 @@ def labels_tensor(Y: Any, like: Tensor, op: str = "cost") -> Tensor:
     return labels
 
 
-def cost_labels(A: Tensor, Y: Any, op: str) -> Tensor:
-    """The labels of the cost ``op`` as a constant tensor (named Y when given as an array)."""
-    return Y if type(Y) is Tensor else labels_tensor(Y, A, op)
-
-
 def _check_targets(A: Tensor, Y: Tensor, op: str, what: str = "labels") -> None:
     if Y.shape != A.shape:
         raise ShapeError(
@@ -121,7 +116,7 @@ class BinaryCrossEntropy(_Cost):
 
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = cost_labels(A, Y, "binary_cross_entropy")
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, A, "binary_cross_entropy")
         _check_targets(A, Y, "binary_cross_entropy")
         a, y = A.data, Y.data
         checks.unit_interval_labels(Y, "binary_cross_entropy")
@@ -172,7 +167,7 @@ class BinaryCrossEntropyWithLogits(_Cost):
 
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = cost_labels(Z, Y, "binary_cross_entropy_with_logits")
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z, "binary_cross_entropy_with_logits")
         _check_targets(Z, Y, "binary_cross_entropy_with_logits")
         z, y = Z.data, Y.data
         checks.unit_interval_labels(Y, "binary_cross_entropy_with_logits")
@@ -199,7 +194,7 @@ class MeanSquaredError(_Cost):
 
     @classmethod
     def apply(cls, H: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = cost_labels(H, Y, "mse_loss")
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, H, "mse_loss")
         _check_targets(H, Y, "mse_loss", what="targets")
         m = _examples(H)
         d = H.data - Y.data

@@ -30,7 +30,7 @@ from .costs import (
     _check_targets,
     _Cost,
     _reduce,
-    cost_labels,
+    labels_tensor,
     maximum_with,
 )
 from .errors import DataError, DtypeError, ShapeError, describe
@@ -158,7 +158,7 @@ class CategoricalCrossEntropy(_Cost):
 
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = cost_labels(A, Y, "categorical_cross_entropy")
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, A, "categorical_cross_entropy")
         _check_logits(A, "categorical_cross_entropy", "probabilities A")
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
@@ -196,7 +196,7 @@ class CategoricalCrossEntropyWithLogits(_Cost):
 
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = cost_labels(Z, Y, "categorical_cross_entropy_with_logits")
+        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z, "categorical_cross_entropy_with_logits")
         _check_logits(Z, "categorical_cross_entropy_with_logits")
         check_one_hot(Y, Z.shape[0], Z.shape[1], "categorical_cross_entropy_with_logits")
         _check_targets(Z, Y, "categorical_cross_entropy_with_logits")
