@@ -56,6 +56,17 @@ def rank1_broadcast(op: str, x: Any, y: Any, result_shape: tuple) -> None:
     )
 
 
+def after_backward(root: Any, rerun: bool, revisited: Any, accumulated: bool) -> None:
+    """After ``backward()``: part of its graph ran backward before (``revisited``, a computed
+    tensor whose ``.grad`` was filled) while leaves added to their ``.grad``. After
+    ``zero_grad()`` only the intermediates add up, and new graphs and mini-batches are silent."""
+    if revisited is not None and accumulated:
+        if rerun:  # the same cost again: a cell run twice
+            backward_rerun(root)
+        else:  # a new cost reaching an old graph: W = W - lr * dW chained the iterations
+            chained_updates(revisited)
+
+
 def backward_rerun(root: Any) -> None:
     """``backward()`` from a cost whose graph already ran backward, with leaves accumulating."""
     warnings.warn(

@@ -1,9 +1,10 @@
 """Anomaly mode: find the op that made the first nan or inf.
 
-``detect_anomaly()`` turns on this thread's anomaly switch (``core.modes``); while it is on,
-every op's output is checked by ``check_forward_finite`` and every gradient a rule returns by
-``check_backward_finite`` (the engine calls them through ``ANOMALY.check_forward`` /
-``ANOMALY.check_backward``, set below, so the core does not import this file).
+``detect_anomaly()`` puts this file's checks into this thread's ``MODE.anomaly``
+(``core.modes``); while it is there, every recorded op's output is checked by
+``check_forward_finite`` and every gradient a rule returns by ``check_backward_finite`` (the
+engine calls them as ``MODE.anomaly.forward`` / ``.backward``: the core does not import this
+file).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .core.modes import ANOMALY, MODE
+from .core.modes import MODE
 from .errors import AnomalyError, describe
 
 
@@ -28,15 +29,11 @@ def detect_anomaly() -> Any:
     so use it to hunt a problem, not in every training loop.
     """
     previous = MODE.anomaly
-    with ANOMALY.lock:
-        ANOMALY.threads += 1
-    MODE.anomaly = True
+    MODE.anomaly = CHECKS
     try:
         yield
     finally:
         MODE.anomaly = previous
-        with ANOMALY.lock:
-            ANOMALY.threads -= 1
 
 
 def check_forward_finite(out: Any) -> None:
@@ -82,5 +79,11 @@ def check_backward_finite(node: Any, parent: Any, grad: Any) -> None:
     )
 
 
-ANOMALY.check_forward = check_forward_finite
-ANOMALY.check_backward = check_backward_finite
+class _Checks:
+    """What the engine calls in anomaly mode: ``forward(out)``, ``backward(node, parent, d)``."""
+
+    forward = staticmethod(check_forward_finite)
+    backward = staticmethod(check_backward_finite)
+
+
+CHECKS = _Checks()

@@ -3,10 +3,10 @@ re-export of ``core/engine.py``, ``core/modes.py``, ``anomaly.py`` and ``higher_
 
 from .anomaly import check_backward_finite, check_forward_finite, detect_anomaly
 from .core.engine import Shortcut, backward, topological_order
-from .core.modes import ANOMALY, MODE, enable_grad, is_grad_enabled, no_grad
+from .core.modes import MODE, enable_grad, is_grad_enabled, no_grad
 from .higher_order import grad
 
 __all__ = [
-    "ANOMALY", "MODE", "Shortcut", "backward", "check_backward_finite", "check_forward_finite",
+    "MODE", "Shortcut", "backward", "check_backward_finite", "check_forward_finite",
     "detect_anomaly", "enable_grad", "grad", "is_grad_enabled", "no_grad", "topological_order",
 ]

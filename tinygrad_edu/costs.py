@@ -20,12 +20,17 @@ import numpy as np
 from . import checks
 from .core.engine import Shortcut
 from .core.function import Array, Function
-from .core.rules import sigmoid_of
 from .core.tensor import Tensor, _as_tensor
 from .errors import ArgumentError, BackwardError, DtypeError, ShapeError, describe
 
 _LOG_FLOOR = math.exp(-100.0)  # log(A) is never below -100 (PyTorch's rule for BCELoss)
 _DENOMINATOR_FLOOR = 1e-12  # A(1-A) in the rule of dA is never below 1e-12 (PyTorch's)
+
+
+def sigmoid_of(Z: Array) -> Array:
+    """σ(Z) for arrays (the sigmoid's stable formula, exp(-log(1 + e^-Z))), Tensors
+    (``grad(create_graph=True)``) and explain's symbols, which have ``.sigmoid()``."""
+    return Z.sigmoid() if hasattr(Z, "sigmoid") else np.exp(-np.logaddexp(0.0, -Z))
 
 
 def maximum_with(x: Array, floor: float) -> Array:
@@ -74,7 +79,6 @@ class _Cost(Function):
     """What the course's costs of (predictions, labels) share: ``m`` (the number of columns),
     the reduction ("mean": 1/m Σ, "sum": Σ) and recording the op; the labels get no gradient."""
 
-    __slots__ = ("m", "reduction")
     explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
 
     @classmethod
@@ -111,7 +115,6 @@ class BinaryCrossEntropy(_Cost):
     ``reduction="sum"`` drops the 1/m.
     """
 
-    __slots__ = ("after_sigmoid",)
     name = "binary_cross_entropy"
 
     @classmethod
@@ -125,7 +128,7 @@ class BinaryCrossEntropy(_Cost):
             checks.unit_interval_predictions(A, "binary_cross_entropy")
         if after_sigmoid:  # -[y log σ(z) + (1-y) log(1-σ(z))] = log(1 + e^-z) + (1-y) z
             sigmoid = A._ctx
-            per_example = sigmoid.minus_log_a + (1.0 - y) * sigmoid.parents[0].data
+            per_example = sigmoid.saved + (1.0 - y) * sigmoid.parents[0].data  # saved: -log A
         else:
             per_example = -(
                 y * np.log(np.maximum(a, _LOG_FLOOR))
@@ -162,7 +165,6 @@ class BinaryCrossEntropyWithLogits(_Cost):
     dZ = (σ(Z) - Y) / m exactly — the course's dZ = A - Y with the 1/m of the mean cost.
     """
 
-    __slots__ = ()
     name = "binary_cross_entropy_with_logits"
 
     @classmethod
@@ -189,7 +191,6 @@ class MeanSquaredError(_Cost):
     (F5.2). The targets Y are constants (no gradient). ``reduction="sum"`` drops the 1/m.
     """
 
-    __slots__ = ()
     name = "mse_loss"
 
     @classmethod
@@ -216,7 +217,6 @@ class L2Penalty(Function):
     weights (like ``concatenate``): its inputs are the W's, in the order given.
     """
 
-    __slots__ = ("lam",)
     name = "l2_penalty"
     explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
 

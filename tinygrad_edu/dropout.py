@@ -51,7 +51,6 @@ class Dropout(Function):
     ``random = True`` tells ``gradcheck`` that the op draws a new mask at every call.
     """
 
-    __slots__ = ("keep_prob", "mask", "rng")
     name = "dropout"
     viz_symbol = "dropout"  # drawn in its node by viz
     random = True

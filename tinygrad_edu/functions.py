@@ -14,7 +14,6 @@ from .core.rules import (
     Mean,
     Mul,
     Neg,
-    Pow,
     PowScalar,
     ReLU,
     Reshape,
@@ -23,16 +22,13 @@ from .core.rules import (
     Sum,
     Tanh,
     Transpose,
-    _Reduction,
     broadcast_to,
     log,
-    sigmoid_of,
     sum_to_shape,
     values,
 )
 from .core.tensor import binary as _binary
 from .core.tensor import make_result
-from .core.tensor import unary as _unary
 from .costs import (
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
@@ -45,6 +41,7 @@ from .costs import (
     labels_tensor,
     maximum_with,
     mse_loss,
+    sigmoid_of,
 )
 from .ops.elementwise import (
     Abs,
@@ -52,6 +49,7 @@ from .ops.elementwise import (
     LeakyReLU,
     Maximum,
     Minimum,
+    Pow,
     Sqrt,
     Where,
     maximum,
@@ -75,7 +73,7 @@ __all__ = [
     "Clip", "Concatenate", "Div", "Exp", "Function", "GetItem", "L2Penalty", "LeakyReLU", "Log",
     "MatMul", "Max", "Maximum", "Mean", "MeanSquaredError", "Min", "Minimum", "Mul", "Neg",
     "Pow", "PowScalar", "ReLU", "Reshape", "ScatterAdd", "Shortcut", "Sigmoid", "Sqrt", "Stack",
-    "Sub", "Sum", "Tanh", "Transpose", "Where", "_Cost", "_Reduction", "_binary", "_unary",
+    "Sub", "Sum", "Tanh", "Transpose", "Where", "_Cost", "_binary",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "broadcast_to", "concatenate",
     "l2_penalty", "labels_tensor", "log", "make_result", "maximum", "maximum_with", "minimum",
     "mse_loss", "scatter", "sigmoid_of", "stack", "sum_to_shape", "values", "where",

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from . import checks, messages
-from .core.engine import check_can_backward, run, seed
+from .core.engine import run
 from .core.modes import enable_grad, no_grad
 from .core.tensor import Tensor
 from .errors import ArgumentError, ArgumentTypeError, BackwardError
+from .tensor_checks import can_backward, seed
 
 
 def grad(
@@ -51,7 +52,7 @@ def grad(
         if len(grads_in) != len(outs):  # zip would drop the outputs (or gradients) left over
             raise ArgumentError(messages.gradient_count(len(outs), len(grads_in)))
     for out in outs:
-        check_can_backward(out, "grad()")
+        can_backward(out, "grad()")
     for t in ins:
         if not t.requires_grad:
             raise BackwardError(messages.input_without_grad(t))

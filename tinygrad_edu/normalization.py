@@ -60,7 +60,6 @@ class BatchNorm(Function):
     rule recomputes them from Z with recorded ops, so it can be differentiated again.
     """
 
-    __slots__ = ("eps", "m", "std", "z_norm")
     name = "batch_norm"
     viz_symbol = "batch norm"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"eps": 1e-5}  # viz does not draw these settings

@@ -56,7 +56,7 @@ RECORDED_UFUNCS: dict[Any, Callable[..., Tensor]] = {
     np.multiply: lambda x, y: binary(rules.Mul, x, y),
     np.divide: lambda x, y: binary(rules.Div, x, y),  # np.true_divide is np.divide
     np.power: _power,
-    np.matmul: lambda x, y: rules.MatMul.apply(x, y),
+    np.matmul: lambda x, y: binary(rules.MatMul, x, y),
     np.maximum: lambda x, y: binary(elementwise.Maximum, x, y),
     np.minimum: lambda x, y: binary(elementwise.Minimum, x, y),
     np.negative: lambda x: -_as_tensor(x),
@@ -164,13 +164,13 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=_NO_VALUE, initial=_NO_VAL
          where=_NO_VALUE):
     if dtype is not None or out is not None or initial is not _NO_VALUE or where is not _NO_VALUE:
         _given("np.sum", dtype=dtype, out=out, initial=initial, where=where)
-    return rules.Sum.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
+    return _as_tensor(a).sum(axis, keepdims is not _NO_VALUE and bool(keepdims))
 
 
 def _mean(a, axis=None, dtype=None, out=None, keepdims=_NO_VALUE, *, where=_NO_VALUE):
     if dtype is not None or out is not None or where is not _NO_VALUE:
         _given("np.mean", dtype=dtype, out=out, where=where)
-    return rules.Mean.apply(_as_tensor(a), axis, keepdims is not _NO_VALUE and bool(keepdims))
+    return _as_tensor(a).mean(axis, keepdims is not _NO_VALUE and bool(keepdims))
 
 
 def _max(a, axis=None, out=None, keepdims=_NO_VALUE, initial=_NO_VALUE, where=_NO_VALUE):
@@ -202,7 +202,7 @@ def _dot(a, b, out=None):
     a_ndim = a.data.ndim if type(a) is Tensor else np.ndim(a)
     b_ndim = b.data.ndim if type(b) is Tensor else np.ndim(b)
     if a_ndim == 2 and b_ndim == 2:  # the course's case: W @ A_prev
-        return rules.MatMul.apply(a, b)
+        return binary(rules.MatMul, a, b)
     if a_ndim == 0 or b_ndim == 0:
         return binary(rules.Mul, a, b)
     if a_ndim > 2 or b_ndim > 2:
@@ -211,7 +211,7 @@ def _dot(a, b, out=None):
             "stacked arrays is not a matrix product of the stacks, and tinygrad_edu has no rule "
             "for it; use np.matmul(a, b) (a @ b), which multiplies stacks of matrices."
         )
-    return rules.MatMul.apply(a, b)
+    return binary(rules.MatMul, a, b)
 
 
 def _outer(a, b, out=None):

@@ -73,7 +73,6 @@ class Softmax(Function):
     rounds to 0) for the cross-entropy that usually follows.
     """
 
-    __slots__ = ("log_a",)
     name = "softmax"
     fuses_with = frozenset({"categorical_cross_entropy"})  # its cost may fuse this rule
     viz_symbol = "softmax"  # drawn in its node by viz
@@ -86,10 +85,7 @@ class Softmax(Function):
     def apply(cls, Z: Tensor) -> Tensor:
         _check_logits(Z, "softmax")
         log_a = _log_softmax(Z.data)
-        return cls.record(np.exp(log_a), (Z,), log_a=log_a)  # the same bits as forward(Z)
-
-    def attributes(self) -> dict:
-        return {}
+        return cls.record(np.exp(log_a), (Z,), saved=log_a)  # the same bits as forward(Z)
 
     def backward(self, g, out, z):
         A = out
@@ -151,7 +147,6 @@ class CategoricalCrossEntropy(_Cost):
     the 1/m.
     """
 
-    __slots__ = ("after_softmax",)
     name = "categorical_cross_entropy"
     viz_symbol = "categorical cross-entropy"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings
@@ -163,7 +158,7 @@ class CategoricalCrossEntropy(_Cost):
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
         after_softmax = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
-        log_a = A._ctx.log_a if after_softmax else np.log(np.maximum(A.data, np.exp(-100.0)))
+        log_a = A._ctx.saved if after_softmax else np.log(np.maximum(A.data, np.exp(-100.0)))
         m = A.shape[1]
         result = cls._record(_reduce(-(Y.data * log_a), reduction, m), A, Y, m, reduction)
         if result._ctx is not None:
@@ -189,7 +184,6 @@ class CategoricalCrossEntropyWithLogits(_Cost):
     """J = -1/m Σ_i Σ_k Y_ki log softmax(Z)_ki from the logits Z (C, m), stable for any Z;
     dZ = (softmax(Z) - Y) / m exactly (F11.3)."""
 
-    __slots__ = ()
     name = "categorical_cross_entropy_with_logits"
     viz_symbol = "categorical cross-entropy (logits)"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"reduction": "mean"}  # viz does not draw these settings

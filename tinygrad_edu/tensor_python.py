@@ -30,7 +30,7 @@ import numpy as np
 from . import checks, messages
 from .core import engine
 from .core.modes import MODE
-from .errors import BackwardError, DtypeError, NameLookupError, NoRuleError, ShapeError, describe
+from .errors import BackwardError, NameLookupError, NoRuleError, ShapeError, describe
 from .notebook import tensor_html
 
 if TYPE_CHECKING:
@@ -44,7 +44,10 @@ class ArrayBehaviour:
     data: np.ndarray
     requires_grad: bool
     _ctx: Any
+    grad: Any
+    name: str | None
     _from_op: Any  # Tensor._from_op: an op's output (here: constants)
+    transpose: Any
 
     # -- the values, Python's protocols of a container, the printed form --------------------------
 
@@ -116,6 +119,40 @@ class ArrayBehaviour:
         """A new leaf with the values converted to ``dtype`` (no gradient flows through)."""
         return type(self)(self.data.astype(checks.dtype(dtype, "Tensor.astype", "dtype")),
                           name=self.name)
+
+    # -- the graph: leaves, the op that made a tensor, cutting and resetting ----------------------
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (data, parameters, constants)."""
+        return self._ctx is None
+
+    @property
+    def op(self) -> str | None:
+        """The name of the op that made this tensor (None for a leaf)."""
+        return self._ctx.name if self._ctx is not None else None
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``grad = None``)."""
+        self.grad = None
+
+    def detach(self) -> Tensor:
+        """The same values (shared, not copied) as a new leaf that requires no grad."""
+        out = self._from_op(self.data, None)
+        out.name = self.name
+        return out
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axis1 = checks.integer(axis1, "Tensor.swapaxes", "axis1")
+        axis2 = checks.integer(axis2, "Tensor.swapaxes", "axis2")
+        if not (-self.ndim <= axis1 < self.ndim and -self.ndim <= axis2 < self.ndim):
+            raise ShapeError(messages.swapaxes_range(axis1, axis2, self))
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return self.transpose(tuple(axes))
 
     # -- making tensors: Tensor.zeros((4, 1)), Tensor.randn(4, 2, seed=1) -------------------
 
@@ -319,31 +356,6 @@ def squeezed_shape(shape: tuple, axis: Any, who: Tensor) -> tuple:
             )
         dropped.add(int(a) % ndim)
     return tuple(n for i, n in enumerate(shape) if i not in dropped)
-
-
-_FLOAT_KINDS = ("float32", "float64")
-
-
-def to_array(data: Any, dtype: Any) -> np.ndarray:
-    if dtype is not None:
-        dtype = checks.dtype(dtype, "Tensor", "dtype")
-        if dtype.kind not in "fiub":
-            raise DtypeError(f"Tensor: dtype {dtype} is not supported (use float64 or float32)")
-        return np.array(data, dtype=dtype, copy=True)
-    if isinstance(data, np.ndarray | np.generic):
-        arr = np.array(data, copy=True)
-        if arr.dtype.kind == "f" and arr.dtype.name not in _FLOAT_KINDS:
-            arr = arr.astype(np.float64)
-    else:
-        try:
-            arr = np.array(data)
-        except ValueError as error:  # ragged nested lists: rows of different lengths
-            raise ShapeError(messages.ragged(error)) from None
-        if arr.dtype.kind in "iuf":
-            arr = arr.astype(np.float64)  # Python numbers and lists: float64
-    if arr.dtype.kind not in "fiub":
-        raise DtypeError(messages.unsupported_data(data, arr.dtype))
-    return arr
 
 
 def _short(values: np.ndarray, prefix: str) -> str:

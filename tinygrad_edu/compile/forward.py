@@ -103,12 +103,20 @@ def forward_code(ctx: Any, src: Source, inputs: list) -> Code:
     """The code computing the output of the op ``ctx`` from its inputs' code."""
     declared = getattr(ctx, "numpy_source", None)
     if declared is not None:
-        result = declared(src, *inputs)
+        # a method (src, *inputs) -> text or (text, precedence), or that as a template of the
+        # inputs and settings: "np.maximum({0.bare}, 0.0)", ("{0} ** {exponent!r}", 4)
+        result = (declared(src, *inputs) if callable(declared) else
+                  _from_template(declared, inputs, ctx.attributes()))
         text, prec = result if isinstance(result, tuple) else (result, None)
         if prec is None:
             prec = ATOM if atomic(text) else 0
         return Code(text, prec)
     ufunc = getattr(type(ctx), "forward", None)
+    if getattr(np, getattr(ufunc, "__name__", ""), None) is ufunc and not isinstance(
+            ufunc, np.ufunc):  # a numpy function with settings: np.sum(Z, axis=1, keepdims=True)
+        settings = "".join(f", {k}={v!r}" for k, v in ctx.attributes().items()
+                           if v is not None and v is not False)
+        return Code(f"np.{ufunc.__name__}({inputs[0].bare}{settings})")
     if not isinstance(ufunc, np.ufunc):
         raise CompileError(
             f"compile: the op {ctx.name} ({type(ctx).__name__}) does not say how its forward "
@@ -129,6 +137,11 @@ def forward_code(ctx: Any, src: Source, inputs: list) -> Code:
         return Code(f"{left_text} {symbol} {right_text}" if symbol != "**" else
                     f"{left_text}**{right_text}", prec)
     return Code(f"np.{name}({', '.join(x.bare for x in inputs)})")
+
+
+def _from_template(template: Any, inputs: list, settings: dict) -> Any:
+    text, prec = template if isinstance(template, tuple) else (template, None)
+    return text.format(*inputs, **settings), prec
 
 
 def _last_op(code: Code) -> str:

@@ -1,10 +1,9 @@
-"""The course's primitive ops: forward and derivative rule side by side, in the notes' names.
+"""The course's primitive ops: the forward and the derivative rule side by side.
 
-Each rule reads like the formula in its comment: ``backward(self, dA, A, Z)`` for an
-activation ``A = g(Z)`` returns ``dZ``; for an op of two inputs ``backward(self, dz, z, x, y)``
-returns ``(dx, dy)``. Broadcasting is undone by ``sum_to_shape`` (where ``db = Σ dZ`` comes
-from). The further ops (max/min, clip, abs, sqrt, leaky ReLU, indexing, concatenate/stack,
-where) are in ``tinygrad_edu/ops/``, the costs in ``tinygrad_edu/costs.py``.
+An activation ``A = g(Z)`` has ``backward(self, dA, A, Z) -> (dZ,)``, an op of two inputs
+``backward(self, dz, z, x, y) -> (dx, dy)``. ``infix``, ``broadcasts``, ``explain_formula``
+and ``numpy_source`` say how ``viz``, ``explain`` and ``compile`` write an op. The further
+ops are in ``tinygrad_edu/ops/``, the costs in ``costs.py``.
 """
 
 from __future__ import annotations
@@ -15,13 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import checks, messages
-from ..errors import ArgumentTypeError, ShapeError, describe
 from .function import Array, Function
-
-# ---------------------------------------------------------------------------------------------
-# dual helpers: the same call for numpy arrays, Tensors (create_graph) and symbols (explain)
-# ---------------------------------------------------------------------------------------------
 
 
 def is_tensor(x: Any) -> bool:
@@ -33,447 +26,214 @@ def values(x: Array) -> np.ndarray:
     return x.data if is_tensor(x) else x
 
 
-def sum_to_shape(g: Array, shape: tuple) -> Array:
-    """Undo broadcasting: sum ``g`` over the axes numpy broadcast to reach ``shape`` (F7.1).
-
-    This is where ``db = np.sum(dZ, axis=1, keepdims=True)`` comes from: ``b (n, 1)`` was
-    broadcast over the ``m`` columns, so its gradient is the sum over them.
-    """
-    g_shape = g.shape
-    if g_shape == shape:
-        return g
-    g = g.sum(axis=summed_axes(g_shape, shape), keepdims=True)
-    return g.reshape(shape) if len(g_shape) != len(shape) else g
-
-
-@lru_cache(maxsize=4096)  # remembered per pair of shapes: a training loop repeats them
-def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
-    """The axes broadcasting added (prepended) or stretched (size 1 in ``shape``)."""
-    lead = len(g_shape) - len(shape)
-    return tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
-    )
-
-
-def broadcast_to(x: Array, shape: tuple) -> Array:
-    return BroadcastTo.apply(x, shape) if is_tensor(x) else np.broadcast_to(x, shape)
-
-
-def log(x: Array) -> Array:
+def log(x: Array) -> Array:  # the rules' helpers: one call for arrays, Tensors and symbols
     return x.log() if is_tensor(x) else np.log(x)
 
 
-def sigmoid_of(x: Array) -> Array:
-    if isinstance(x, np.ndarray | np.generic | float | int):
-        return Sigmoid.forward(x)
-    return x.sigmoid()  # a Tensor (create_graph=True), or a symbolic array (explain.Sym)
+def broadcast_to(x: Array, shape: tuple) -> Array:
+    return BroadcastTo.apply(x, shape=shape) if is_tensor(x) else np.broadcast_to(x, shape)
 
 
-# ---------------------------------------------------------------------------------------------
-# element-wise arithmetic (broadcasting: each gradient is summed back to its operand's shape)
-# ---------------------------------------------------------------------------------------------
+def sum_to_shape(g: Array, shape: tuple) -> Array:
+    """Undo broadcasting (F7.1): sum ``g`` over the axes numpy broadcast to reach ``shape``.
+    ``b (n, 1)`` was broadcast over the m columns: ``db = np.sum(dZ, axis=1, keepdims=True)``."""
+    if g.shape == shape:
+        return g
+    summed = g.sum(axis=summed_axes(g.shape, shape), keepdims=True)
+    return summed.reshape(shape) if summed.ndim != len(shape) else summed
+
+
+@lru_cache(maxsize=4096)  # a training loop meets the same pairs of shapes again and again
+def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
+    """The axes broadcasting added (in front) or stretched (size 1 in ``shape``)."""
+    lead = len(g_shape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)
 
 
 class Add(Function):
-    """z = x + y;  dx = dz, dy = dz (summed over broadcast axes: db = Σ dZ)."""
+    """z = x + y;  dx = dz, dy = dz (each summed back to its shape: db = Σ dZ)."""
+    name, forward, infix, broadcasts = "add", staticmethod(np.add), "+", True
 
-    __slots__ = ()
-    name = "add"
-    forward = staticmethod(np.add)
-    infix = "+"  # viz writes a short formula with it: W1 @ X + b1
-    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
-
-    def backward(self, g, out, x, y):
-        nx, ny = self.needs_input_grad
-        return (
-            sum_to_shape(g, x.shape) if nx else None,
-            sum_to_shape(g, y.shape) if ny else None,
-        )
-
-    def explain_formula(self, x, y):  # explain writes the forward as x + y
-        return "add", (x, y), None
+    def backward(self, dz, z, x, y):
+        need_x, need_y = self.needs_input_grad
+        return (sum_to_shape(dz, x.shape) if need_x else None,
+                sum_to_shape(dz, y.shape) if need_y else None)
 
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz."""
+    name, forward, infix, broadcasts = "sub", staticmethod(np.subtract), "-", True
 
-    __slots__ = ()
-    name = "sub"
-    forward = staticmethod(np.subtract)
-    infix = "-"  # viz writes a short formula with it: W1 @ X + b1
-    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
-
-    def backward(self, g, out, x, y):
-        nx, ny = self.needs_input_grad
-        return (
-            sum_to_shape(g, x.shape) if nx else None,
-            sum_to_shape(-g, y.shape) if ny else None,
-        )
-
-    def explain_formula(self, x, y):  # explain writes the forward as x - y
-        return "sub", (x, y), None
+    def backward(self, dz, z, x, y):
+        need_x, need_y = self.needs_input_grad
+        return (sum_to_shape(dz, x.shape) if need_x else None,
+                sum_to_shape(-dz, y.shape) if need_y else None)
 
 
 class Mul(Function):
     """z = x * y (element-wise);  dx = dz * y, dy = dz * x."""
+    name, forward, infix, broadcasts = "mul", staticmethod(np.multiply), "*", True
 
-    __slots__ = ()
-    name = "mul"
-    forward = staticmethod(np.multiply)
-    infix = "*"  # viz writes a short formula with it: W1 @ X + b1
-    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
-
-    def backward(self, g, out, x, y):
-        nx, ny = self.needs_input_grad
-        return (
-            sum_to_shape(g * y, x.shape) if nx else None,
-            sum_to_shape(g * x, y.shape) if ny else None,
-        )
-
-    def explain_formula(self, x, y):  # explain writes the forward as x * y
-        return "mul", (x, y), None
+    def backward(self, dz, z, x, y):
+        need_x, need_y = self.needs_input_grad
+        return (sum_to_shape(dz * y, x.shape) if need_x else None,
+                sum_to_shape(dz * x, y.shape) if need_y else None)
 
 
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * x / y² = -dz * z / y."""
+    name, forward, infix, broadcasts = "div", staticmethod(np.divide), "/", True
 
-    __slots__ = ()
-    name = "div"
-    forward = staticmethod(np.divide)
-    infix = "/"  # viz writes a short formula with it: W1 @ X + b1
-    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
-
-    def backward(self, g, out, x, y):
-        nx, ny = self.needs_input_grad
-        return (
-            sum_to_shape(g / y, x.shape) if nx else None,
-            sum_to_shape(-(g * out) / y, y.shape) if ny else None,
-        )
-
-    def explain_formula(self, x, y):  # explain writes the forward as x / y
-        return "div", (x, y), None
+    def backward(self, dz, z, x, y):
+        need_x, need_y = self.needs_input_grad
+        return (sum_to_shape(dz / y, x.shape) if need_x else None,
+                sum_to_shape(-(dz * z) / y, y.shape) if need_y else None)
 
 
 class Neg(Function):
     """z = -x;  dx = -dz."""
+    name, forward = "neg", staticmethod(np.negative)
 
-    __slots__ = ()
-    name = "neg"
-    forward = staticmethod(np.negative)
+    def backward(self, dz, z, x):
+        return (-dz,)
 
-    def backward(self, g, out, x):
-        return (-g,)
-
-    def explain_formula(self, x):  # explain writes the forward as -x
+    def explain_formula(self, x):  # explain writes -x
         return "neg", (x,), None
 
 
 class PowScalar(Function):
-    """z = x ** p for a number p;  dx = dz * p * x^(p-1)."""
+    """z = x ** p for a number p;  dx = dz * p x^(p-1)  (x ** y for a tensor y: ops/)."""
+    name, infix, numpy_source = "pow", "**", ("{0} ** {exponent!r}", 4)
+    forward = staticmethod(lambda x, exponent: x**exponent)
 
-    __slots__ = ("exponent",)
-    name = "pow"
-    infix = "**"  # viz writes a short formula with it: W1 @ X + b1
-
-    @classmethod
-    def apply(cls, x: Any, exponent: float) -> Any:
-        return cls.record(x.data**exponent, (x,), exponent=exponent)
-
-    def backward(self, g, out, x):
+    def backward(self, dz, z, x):
         p = self.exponent
-        if p == 2:
-            return (g * (2 * x),)  # the common square: dx = 2 x dz
-        if p == 0:
-            return (g * 0.0,)  # x⁰ = 1 is constant: dx = 0, also at x = 0 (not 0 · 0⁻¹ = nan)
-        return (g * (p * x ** (p - 1)),)
+        if p == 0:  # x⁰ = 1 is constant: dx = 0, also at x = 0 (not 0 · 0⁻¹ = nan)
+            return (dz * 0.0,)
+        return (dz * (2 * x),) if p == 2 else (dz * (p * x ** (p - 1)),)  # the square: 2x dz
 
-    def explain_formula(self, x):  # explain writes the forward as x**p
+    def explain_formula(self, x):  # explain writes x**p
         return "pow", (x, self.exponent), None
-
-    def numpy_source(self, src, x):  # compile: the forward as numpy code
-        return f"{x} ** {self.exponent!r}", 4
-
-
-class Pow(Function):
-    """z = x ** y (both tensors);  dx = dz * y x^(y-1),  dy = dz * z * ln x (0 where x <= 0)."""
-
-    __slots__ = ()
-    name = "pow"
-    forward = staticmethod(np.power)
-    infix = "**"  # viz writes a short formula with it: W1 @ X + b1
-    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
-
-    def backward(self, g, out, x, y):
-        nx, ny = self.needs_input_grad
-        gx = sum_to_shape(g * (y * x ** (y - 1)), x.shape) if nx else None
-        gy = None
-        if ny:
-            positive = values(x) > 0
-            safe_x = x * positive + (~positive)  # ln is taken only where x > 0
-            gy = sum_to_shape(g * out * log(safe_x) * positive, y.shape)
-        return gx, gy
-
-    def explain_formula(self, x, y):  # explain writes the forward as x**y
-        return "pow", (x, y), None
-
-
-# ---------------------------------------------------------------------------------------------
-# matrix product
-# ---------------------------------------------------------------------------------------------
 
 
 class MatMul(Function):
-    """Z = A @ B (numpy's matmul: matrices, vectors, stacks of matrices).
+    """Z = W @ A_prev;  dW = dZ A_prevᵀ,  dA_prev = Wᵀ dZ (F3.3, F4.2; the 1/m is in dZ).
+    Vectors and stacks of matrices: ``general_backward`` (ops/matmul.py)."""
+    name, forward, infix = "matmul", staticmethod(np.matmul), "@"
+    general_backward: Any
 
-    dA = dZ @ Bᵀ and dB = Aᵀ @ dZ — the course's ``dA_prev = Wᵀ dZ`` and ``dW = dZ A_prevᵀ``
-    (the 1/m is already in dZ when the cost is a mean). Vectors and stacks of matrices
-    (numpy's general matmul) have their rule in ``ops/matmul.py``.
-    """
-
-    __slots__ = ()
-    name = "matmul"
-    forward = staticmethod(np.matmul)
-    infix = "@"  # viz writes a short formula with it: W1 @ X + b1
-
-    @classmethod
-    def apply(cls, a: Any, b: Any) -> Any:
-        if type(a) is not type(b):  # a number or an array met a tensor
-            a, b = (b._lift(a, b), b) if is_tensor(b) else (a, a._lift(b, a))
-        try:
-            data = a.data @ b.data
-        except ValueError:
-            raise ShapeError(messages.matmul(a, b)) from None
-        return cls.record_two(data, a, b)
-
-    def backward(self, g, out, a, b):
-        na, nb = self.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:  # the course's case
-            return (
-                g @ b.T if na else None,  # dA_prev = Wᵀ dZ  (here: dZ Bᵀ)
-                a.T @ g if nb else None,  # dW = dZ A_prevᵀ  (here: Aᵀ dZ)
-            )
-        return self.general_backward(g, a, b, na, nb)  # vectors, stacks: ops/matmul.py
-
-    general_backward: Any  # the rule for numpy's general matmul, set by ops/matmul.py
-
-    def explain_formula(self, x, y):  # explain writes the forward as x @ y
-        return "matmul", (x, y), None
-
-
-# ---------------------------------------------------------------------------------------------
-# the course's element-wise functions and activations (F2): backward(self, dA, A, Z) -> dZ
-# ---------------------------------------------------------------------------------------------
+    def backward(self, dZ, Z, W, A_prev):
+        need_W, need_A = self.needs_input_grad
+        if W.ndim != 2 or A_prev.ndim != 2:
+            return self.general_backward(dZ, W, A_prev, need_W, need_A)
+        return (dZ @ A_prev.T if need_W else None,  # dW = dZ A_prevᵀ
+                W.T @ dZ if need_A else None)  # dA_prev = Wᵀ dZ
 
 
 class Exp(Function):
-    """a = e^x;  dx = da * a."""
-
-    __slots__ = ()
-    name = "exp"
-    forward = staticmethod(np.exp)
+    """A = e^Z;  dZ = dA * A."""
+    name, forward = "exp", staticmethod(np.exp)
 
     def backward(self, dA, A, Z):
         return (dA * A,)  # dZ = dA * e^Z = dA * A
 
 
 class Log(Function):
-    """a = ln x;  dx = da / x."""
-
-    __slots__ = ()
-    name = "log"
-    forward = staticmethod(np.log)
+    """A = ln Z;  dZ = dA / Z."""
+    name, forward = "log", staticmethod(np.log)
 
     def backward(self, dA, A, Z):
         return (dA / Z,)  # dZ = dA / Z
 
 
 class Sigmoid(Function):
-    """a = σ(z) = 1 / (1 + e^-z) (F1.1, F2.1);  dz = da * a(1 - a).
+    """A = σ(Z) = 1 / (1 + e^-Z) (F1.1, F2.1);  dZ = dA * A(1 - A).
 
-    Computed as exp(-log(1 + e^-z)) with ``logaddexp``: no overflow warning at z = ±1000.
-    The op keeps ``minus_log_a`` = log(1 + e^-z) = -log a, exact for any z, for the
-    cross-entropy that usually follows (its cost then needs no second ``logaddexp``), and
-    declares that this cross-entropy may fuse its rule (``fuses_with``, see ``Shortcut``).
-    """
-
-    __slots__ = ("minus_log_a",)
-    name = "sigmoid"
-    fuses_with = frozenset({"binary_cross_entropy"})
-
-    @staticmethod
-    def forward(z):
-        return np.exp(-np.logaddexp(0.0, -z))
+    Computed as exp(-log(1 + e^-Z)), without overflow at Z = ±1000; ``saved`` keeps
+    -log A = log(1 + e^-Z) for the cross-entropy that usually follows, which may fuse its rule
+    with this one (``fuses_with``, ``engine.Shortcut``)."""
+    name, fuses_with = "sigmoid", frozenset({"binary_cross_entropy"})
+    numpy_source = "sigmoid({0.bare})"  # compile's helper: the same formula
 
     @classmethod
-    def apply(cls, z: Any) -> Any:
-        minus_log_a = np.logaddexp(0.0, -z.data)  # -log σ(z) = log(1 + e^-z)
-        out = cls.record_one(np.exp(-minus_log_a), z)  # the same bits as forward(z)
-        if out._ctx is not None:
-            out._ctx.minus_log_a = minus_log_a  # saved for the cost, not a setting
-        return out
-
-    def attributes(self) -> dict:
-        return {}
+    def apply(cls, Z: Any) -> Any:
+        minus_log_A = np.logaddexp(0.0, -Z.data)
+        return cls.record(np.exp(-minus_log_A), (Z,), saved=minus_log_A)
 
     def backward(self, dA, A, Z):
         return (dA * (A * (1.0 - A)),)  # dZ = dA * A(1 - A)
 
-    def explain_formula(self, z):  # explain writes the forward as σ(z)
-        return "sigmoid", (z,), None
-
-    def numpy_source(self, src, z):  # compile: the helper sigmoid(z) is the stable forward
-        return f"sigmoid({z.bare})"
+    def explain_formula(self, Z):  # explain writes σ(Z)
+        return "sigmoid", (Z,), None
 
 
 class Tanh(Function):
-    """a = tanh(z) (F2.2);  dz = da * (1 - a²)."""
-
-    __slots__ = ()
-    name = "tanh"
-    forward = staticmethod(np.tanh)
+    """A = tanh(Z) (F2.2);  dZ = dA * (1 - A²)."""
+    name, forward = "tanh", staticmethod(np.tanh)
 
     def backward(self, dA, A, Z):
         return (dA * (1.0 - A * A),)  # dZ = dA * (1 - A²)
 
 
 class ReLU(Function):
-    """a = max(0, z) (F2.4);  dz = da where z > 0, else 0 — relu'(0) = 0, as the course's
-    ``relu_backward`` (``dZ[Z <= 0] = 0``) and PyTorch."""
-
-    __slots__ = ()
-    name = "relu"
-
-    @staticmethod
-    def forward(z):
-        return np.maximum(z, 0.0)
+    """A = max(0, Z) (F2.4);  dZ = dA where Z > 0, else 0 (relu'(0) = 0: ``dZ[Z <= 0] = 0``)."""
+    name, numpy_source = "relu", "np.maximum({0.bare}, 0.0)"
+    forward = staticmethod(lambda Z: np.maximum(Z, 0.0))
 
     def backward(self, dA, A, Z):
         return (dA * (values(Z) > 0),)  # dZ = dA * 1{Z > 0}
 
-    def numpy_source(self, src, z):
-        return f"np.maximum({z.bare}, 0.0)"
+
+@lru_cache(maxsize=1024)
+def kept_shape(shape: tuple, axis: Any) -> tuple:
+    """``shape`` with the axes a reduction summed over kept as 1."""
+    axes = range(len(shape)) if axis is None else axis if type(axis) is tuple else (axis,)
+    reduced = {a % len(shape) for a in axes}
+    return tuple(1 if i in reduced else n for i, n in enumerate(shape))
 
 
-# ---------------------------------------------------------------------------------------------
-# reductions
-# ---------------------------------------------------------------------------------------------
+class Sum(Function):
+    """s = Σ x over ``axis`` (numpy's settings: axis, keepdims);  dx = ds, for every term."""
+    name, forward = "sum", staticmethod(np.sum)
+
+    def backward(self, ds, s, x):
+        return (broadcast_to(ds.reshape(kept_shape(x.shape, self.axis)), x.shape),)
 
 
-class _Reduction(Function):
-    """Shared set-up of sum/mean/max/min: the axes and the shape with those axes kept."""
-
-    __slots__ = ("axis", "keepdims", "kept_shape")
-    numpy_reduce: Any = None
-
-    @classmethod
-    def apply(cls, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-        if keepdims is not False and keepdims is not True:
-            keepdims = checks.boolean(keepdims, cls.name, "keepdims")
-        axes = checks.axes(axis, x.ndim, x, cls.name)
-        if x.data.size == 0 and cls.name != "sum" and any(x.data.shape[i] == 0 for i in axes):
-            raise ShapeError(messages.empty_reduction(cls.name, x, axis))
-        data = cls.numpy_reduce(x.data, axis=axes, keepdims=keepdims)
-        kept_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
-        return cls.record(data, (x,), axis=axis, keepdims=keepdims, kept_shape=kept_shape)
-
-    def attributes(self) -> dict:
-        return {"axis": self.axis, "keepdims": self.keepdims}
-
-    def spread(self, g: Array, shape: tuple) -> Array:
-        """Give every reduced element the gradient of the value it went into."""
-        return broadcast_to(g.reshape(self.kept_shape), shape)
-
-    def numpy_source(self, src, x):  # compile: np.sum(Z, axis=1, keepdims=True)
-        settings = "" if self.axis is None else f", axis={self.axis!r}"
-        settings += ", keepdims=True" if self.keepdims else ""
-        return f"np.{self.numpy_reduce.__name__}({x.bare}{settings})"
-
-
-class Sum(_Reduction):
-    """s = Σ x over ``axis``;  dx = ds, copied to every element that was summed."""
-
-    __slots__ = ()
-    name = "sum"
-    numpy_reduce = staticmethod(np.sum)
-
-    def backward(self, g, out, x):
-        return (self.spread(g, x.shape),)
-
-
-class Mean(_Reduction):
+class Mean(Function):
     """s = 1/n Σ x over ``axis``;  dx = ds / n (the 1/m of the course's mean cost)."""
+    name, forward = "mean", staticmethod(np.mean)
 
-    __slots__ = ()
-    name = "mean"
-    numpy_reduce = staticmethod(np.mean)
+    def backward(self, ds, s, x):
+        return (Sum.backward(self, ds, s, x)[0] * (1.0 / self.count(x.shape)),)
 
-    def backward(self, g, out, x):
-        n = math.prod(size for size, kept in zip(x.shape, self.kept_shape) if kept == 1)
-        return (self.spread(g, x.shape) * (1.0 / n),)
+    def count(self, shape: tuple) -> int:  # n: how many values each mean is taken over
+        return math.prod(n for n, k in zip(shape, kept_shape(shape, self.axis)) if k == 1)
 
-    def explain_divisor(self) -> tuple:
-        """For explain: the rule's 1.0 / n is 1 / m over the examples (the last axis only)."""
+    def explain_divisor(self) -> tuple:  # explain writes 1.0 / n as 1 / m over the examples
         x = self.parents[0]
-        n = math.prod(x.shape) // max(math.prod(self.kept_shape), 1) if x.shape else 1
-        reduced = [i for i, k in enumerate(self.kept_shape) if k == 1 and x.shape[i] != 1]
-        return ("m" if reduced == [x.ndim - 1] else str(n)), n
-
-
-# ---------------------------------------------------------------------------------------------
-# shape ops (their rules are exact linear maps: tested by the adjoint identity)
-# ---------------------------------------------------------------------------------------------
+        over = [i for i, k in enumerate(kept_shape(x.shape, self.axis)) if k == 1 < x.shape[i]]
+        return ("m" if over == [x.ndim - 1] else str(self.count(x.shape))), self.count(x.shape)
 
 
 class Reshape(Function):
     """y = x.reshape(shape);  dx = dy.reshape(x.shape)."""
+    name, numpy_source = "reshape", "{0}.reshape({shape})"
+    forward = staticmethod(lambda x, shape: x.reshape(shape))
 
-    __slots__ = ("shape",)
-    name = "reshape"
-
-    @classmethod
-    def apply(cls, x: Any, shape: tuple) -> Any:
-        try:
-            data = x.data.reshape(shape)
-        except TypeError:  # numpy refused the type: say which argument and what is expected
-            raise ArgumentTypeError(messages.reshape_type(x, shape)) from None
-        except ValueError:
-            raise ShapeError(messages.reshape_size(x, shape)) from None
-        return cls.record(data, (x,), shape=data.shape)
-
-    def backward(self, g, out, x):
-        return (g.reshape(x.shape),)
-
-    def explain_formula(self, x):  # explain writes the forward as x.reshape(shape)
-        return "reshape", (x,), self.shape
-
-    def numpy_source(self, src, x):
-        return f"{x}.reshape({self.shape})"
+    def backward(self, dy, y, x):
+        return (dy.reshape(x.shape),)
 
 
 class Transpose(Function):
-    """y = x.transpose(axes);  dx = dy.transpose(inverse of axes) (2-D: dx = dyᵀ)."""
+    """y = x.transpose(axes);  dx = dy.transpose(the inverse of axes) (2-D: dx = dyᵀ)."""
+    name, forward = "transpose", staticmethod(np.transpose)
 
-    __slots__ = ("axes",)
-    name = "transpose"
+    def backward(self, dy, y, x):
+        return (dy.transpose(tuple(np.argsort(self.axes))),)
 
-    @classmethod
-    def apply(cls, x: Any, axes: tuple | None = None) -> Any:
-        if axes is None:
-            axes = tuple(reversed(range(x.ndim)))
-        elif not all(type(a) is int for a in axes):
-            axes = tuple(checks.integer(a, "transpose", "each of axes") for a in axes)
-        if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ShapeError(
-                f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of "
-                f"{describe(x)}"
-            )
-        axes = tuple(int(a) % x.ndim for a in axes)
-        return cls.record(x.data.transpose(axes), (x,), axes=axes)
-
-    def backward(self, g, out, x):
-        return (g.transpose(tuple(np.argsort(self.axes))),)
-
-    def explain_formula(self, x):  # explain writes the forward as xᵀ
+    def explain_formula(self, x):  # explain writes xᵀ, compile x.T
         return "transpose", (x,), self.axes
 
     def numpy_source(self, src, x):
@@ -481,23 +241,9 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
-    """y = broadcast of x to ``shape``;  dx = dy summed over the broadcast axes (F7.1)."""
+    """y = x broadcast to ``shape``;  dx = dy summed over the broadcast axes (F7.1)."""
+    name, forward = "broadcast_to", staticmethod(np.broadcast_to)
+    numpy_source = "np.broadcast_to({0.bare}, {shape})"
 
-    __slots__ = ("shape",)
-    name = "broadcast_to"
-
-    @classmethod
-    def apply(cls, x: Any, shape: tuple) -> Any:
-        try:
-            data = np.broadcast_to(x.data, shape)
-        except TypeError:
-            raise ArgumentTypeError(messages.broadcast_to_type(x, shape)) from None
-        except ValueError:
-            raise ShapeError(f"broadcast_to: cannot broadcast {describe(x)} to {shape}") from None
-        return cls.record(data, (x,), shape=data.shape)
-
-    def backward(self, g, out, x):
-        return (sum_to_shape(g, x.shape),)
-
-    def numpy_source(self, src, x):
-        return f"np.broadcast_to({x.bare}, {self.shape})"
+    def backward(self, dy, y, x):
+        return (sum_to_shape(dy, x.shape),)

@@ -4,7 +4,8 @@ package that imports the engine (the rest of ``explain`` imports these names fro
 The protocol (every item optional; explain reads it with the defaults below, never by an op's
 class or name — see the package's docstring for the list with examples):
 
-* ``explain_formula(*inputs) -> (op, operands, attrs)``: how the op's forward is written;
+* ``explain_formula(*inputs) -> (op, operands, attrs)``: how the op's forward is written
+  (an op of two inputs that declares ``infix``, ``+ - * / ** @``, is written with it);
 * ``explain_symbols() -> {attribute: (label, value)}``: settings and kept arrays written as
   symbols (``m``, ``λ``, dropout's mask ``D1``);
 * ``explain_divisor() -> (label, n)``: the ``1.0 / n`` of the rule written ``1 / label``;
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import Function, Shortcut, Tensor, topological_order
-from ..core.rules import sigmoid_of
+from ..costs import sigmoid_of
 from ..ops.selection import scatter
 
 __all__ = ["Function", "Shortcut", "Tensor", "declared_divisor", "declared_formula",
@@ -27,7 +28,14 @@ def declared_formula(ctx: Function, inputs: list) -> tuple | None:
     """``(op, operands, attrs)``: the op's forward as a tree op of explain's (``"add"``,
     ``"pow"``, ``"transpose"``, ...), or None: written as a call ``name(inputs, settings)``."""
     formula = getattr(ctx, "explain_formula", None)
-    return None if formula is None else formula(*inputs)
+    if formula is not None:
+        return formula(*inputs)
+    if ctx.infix in _INFIX_OPS and len(inputs) == 2:
+        return _INFIX_OPS[ctx.infix], tuple(inputs), None
+    return None
+
+
+_INFIX_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
 
 
 def declared_symbols(ctx: Function) -> dict:

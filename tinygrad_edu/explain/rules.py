@@ -21,11 +21,12 @@ __all__ = ["run_rule"]
 
 
 def _symbolic_copy(ctx: Function) -> Function:
-    """The same op with the same settings (its slots copied), for its rule to run on symbols."""
+    """The same op with the same settings and saved values, for its rule to run on symbols."""
     copy = object.__new__(type(ctx))
-    for cls in type(ctx).__mro__:
-        for slot in getattr(cls, "__slots__", ()):
-            if hasattr(ctx, slot):
+    copy.__dict__.update(vars(ctx))  # the settings (a new dict: the op itself is not changed)
+    for cls in type(ctx).__mro__:  # the graph's fields, and the settings of an op in __slots__
+        for slot in cls.__dict__.get("__slots__", ()):
+            if slot != "__dict__" and hasattr(ctx, slot):
                 setattr(copy, slot, getattr(ctx, slot))
     return copy
 

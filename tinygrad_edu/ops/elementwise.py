@@ -1,4 +1,5 @@
-"""Further element-wise ops: max/min of two tensors, sqrt, abs, leaky ReLU, clip and where.
+"""Further element-wise ops: max/min of two tensors, powers with a tensor exponent, sqrt,
+abs, leaky ReLU, clip and where.
 
 Built on the core exactly as its primitives are (a ``Function`` each, forward beside rule);
 each adds its ``Tensor`` method at the end of this file (``t.sqrt()``, ``abs(t)``,
@@ -14,15 +15,14 @@ import numpy as np
 
 from .. import checks
 from ..core.function import Function
-from ..core.rules import sum_to_shape, values
-from ..core.tensor import Tensor, _as_tensor, binary, unary
+from ..core.rules import log, sum_to_shape, values
+from ..core.tensor import Tensor, _as_tensor, binary
 from ..errors import ShapeError, describe
 
 
 class Maximum(Function):
     """z = max(x, y) element-wise;  the gradient goes to the larger, half each on a tie."""
 
-    __slots__ = ()
     name = "maximum"
     forward = staticmethod(np.maximum)
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
@@ -40,7 +40,6 @@ class Maximum(Function):
 class Minimum(Function):
     """z = min(x, y) element-wise;  the gradient goes to the smaller, half each on a tie."""
 
-    __slots__ = ()
     name = "minimum"
     forward = staticmethod(np.minimum)
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
@@ -55,10 +54,23 @@ class Minimum(Function):
         )
 
 
+class Pow(Function):
+    """z = x ** y (both tensors);  dx = dz * y x^(y-1),  dy = dz * z * ln x (0 where x <= 0)."""
+
+    name, forward, infix, broadcasts = "pow", staticmethod(np.power), "**", True
+
+    def backward(self, dz, z, x, y):
+        need_x, need_y = self.needs_input_grad
+        dx = sum_to_shape(dz * (y * x ** (y - 1)), x.shape) if need_x else None
+        if not need_y:
+            return dx, None
+        positive = values(x) > 0  # ln is taken only where x > 0
+        return dx, sum_to_shape(dz * z * log(x * positive + ~positive) * positive, y.shape)
+
+
 class Sqrt(Function):
     """a = √x;  dx = da / (2 a)."""
 
-    __slots__ = ()
     name = "sqrt"
     forward = staticmethod(np.sqrt)
 
@@ -69,7 +81,6 @@ class Sqrt(Function):
 class Abs(Function):
     """a = |x|;  dx = da * sign(x), with sign(0) = 0."""
 
-    __slots__ = ()
     name = "abs"
     forward = staticmethod(np.abs)
 
@@ -80,7 +91,6 @@ class Abs(Function):
 class LeakyReLU(Function):
     """a = max(αz, z) (F2.5);  dz = da where z > 0, α·da where z <= 0 — leaky'(0) = α."""
 
-    __slots__ = ("alpha",)
     name = "leaky_relu"
 
     @classmethod
@@ -102,7 +112,6 @@ class LeakyReLU(Function):
 class Clip(Function):
     """a = clip(x, low, high);  dx = da where low <= x <= high, else 0."""
 
-    __slots__ = ("high", "low")
     name = "clip"
 
     @classmethod
@@ -128,7 +137,6 @@ class Where(Function):
     """a = where(C, x, y): x where the constant mask C holds, y elsewhere (``np.where``);
     dx = da where C, else 0;  dy = da where not C, else 0 (summed over broadcast axes)."""
 
-    __slots__ = ("condition",)
     name = "where"
 
     @classmethod
@@ -148,7 +156,7 @@ class Where(Function):
         return cls.record(data, (x, y), condition=condition)
 
     def attributes(self) -> dict:
-        return {}
+        return {}  # the mask is a constant input, not a setting to print
 
     def backward(self, g, out, x, y):
         px, py = self.parents
@@ -181,16 +189,25 @@ def minimum(x: Any, y: Any) -> Tensor:
 
 
 def _sqrt(self: Tensor) -> Tensor:
-    return unary(Sqrt, self)
+    return Sqrt.apply(self)
 
 
 def _abs(self: Tensor) -> Tensor:
-    return unary(Abs, self)
+    return Abs.apply(self)
 
 
 def _leaky_relu(self: Tensor, alpha: float = 0.01) -> Tensor:
     """max(αz, z); derivative 1 for z > 0 and α for z <= 0 (leaky'(0) = α, F2.5)."""
     return LeakyReLU.apply(self, alpha)
+
+
+def _power(self: Tensor, exponent: Any) -> Tensor:
+    """``x ** y`` for a tensor or array ``y`` (``x ** 2`` is the core's ``PowScalar``)."""
+    return binary(Pow, self, exponent)
+
+
+def _rpow(self: Tensor, base: Any) -> Tensor:
+    return binary(Pow, base, self)
 
 
 def _maximum(self: Tensor, other: Any) -> Tensor:
@@ -205,12 +222,14 @@ def _clip(self: Tensor, low: float | None = None, high: float | None = None) -> 
     return Clip.apply(self, low, high)
 
 
+Tensor.power = _power
+Tensor.__rpow__ = _rpow
 Tensor.sqrt = _sqrt
 Tensor.abs = Tensor.__abs__ = _abs
 Tensor.leaky_relu = _leaky_relu
 Tensor.maximum = _maximum
 Tensor.minimum = _minimum
 Tensor.clip = _clip
-for _method in (_sqrt, _abs, _leaky_relu, _maximum, _minimum, _clip):
+for _method in (_power, _sqrt, _abs, _leaky_relu, _maximum, _minimum, _clip):
     _method.__name__ = _method.__name__.lstrip("_")
     _method.__qualname__ = f"Tensor.{_method.__name__}"

@@ -11,41 +11,36 @@ from typing import Any
 
 import numpy as np
 
-from .. import checks
+from .. import checks, tensor_checks
 from ..core.function import Array, Function
-from ..core.rules import _Reduction, values
+from ..core.rules import Sum, kept_shape, values
 from ..core.tensor import Tensor
 from ..errors import ShapeError, describe
 
 
-class Max(_Reduction):
+class Max(Function):
     """s = max x over ``axis``;  dx = ds at the maximum (shared equally between ties)."""
 
-    __slots__ = ()
-    name = "max"
-    numpy_reduce = staticmethod(np.max)
+    name, forward = "max", staticmethod(np.max)
 
     def backward(self, g, out, x):
-        xv = values(x)
-        hit = xv == values(out).reshape(self.kept_shape)
-        reduced = tuple(i for i, n in enumerate(self.kept_shape) if n == 1)
+        kept = kept_shape(x.shape, self.axis)
+        hit = values(x) == values(out).reshape(kept)
+        reduced = tuple(i for i, n in enumerate(kept) if n == 1)
         share = hit / hit.sum(axis=reduced, keepdims=True)
-        return (self.spread(g, x.shape) * share,)
+        return (Sum.backward(self, g, out, x)[0] * share,)  # ds spread over x, times the share
 
 
 class Min(Max):
     """s = min x over ``axis``;  dx = ds at the minimum (shared equally between ties)."""
 
-    __slots__ = ()
-    name = "min"
-    numpy_reduce = staticmethod(np.min)
+    name, forward = "min", staticmethod(np.min)
 
 
 class GetItem(Function):
     """y = x[index] (slices, integers, integer or boolean arrays);  dx = dy scattered back
     into zeros of x's shape, added up where an index repeats."""
 
-    __slots__ = ("index",)
     name = "getitem"
 
     @classmethod
@@ -89,7 +84,6 @@ class ScatterAdd(Function):
     """y = zeros(shape) with x added at ``index``;  dx = dy[index] (the rule of indexing,
     as an op so that indexing can be differentiated twice)."""
 
-    __slots__ = ("index", "shape")
     name = "scatter_add"
 
     @staticmethod
@@ -113,7 +107,6 @@ class ScatterAdd(Function):
 class Concatenate(Function):
     """y = concatenate(xs, axis);  each dx is its own slice of dy."""
 
-    __slots__ = ("axis", "sizes")
     name = "concatenate"
 
     @classmethod
@@ -146,7 +139,6 @@ class Concatenate(Function):
 class Stack(Function):
     """y = stack(xs, axis);  each dx is dy taken at its position along the new axis."""
 
-    __slots__ = ("axis",)
     name = "stack"
 
     @classmethod
@@ -187,11 +179,11 @@ def stack(tensors: Any, axis: int = 0) -> Tensor:
 
 
 def _max(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return Max.apply(self, axis, keepdims)
+    return Max.apply(self, **tensor_checks.reduction("max", self, axis, keepdims))
 
 
 def _min(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return Min.apply(self, axis, keepdims)
+    return Min.apply(self, **tensor_checks.reduction("min", self, axis, keepdims))
 
 
 def _getitem(self: Tensor, index: Any) -> Tensor:
