@@ -86,10 +86,14 @@ def run(roots: list, seeds: list, create_graph: bool, keep: set | None) -> tuple
         else:  # the rule on arrays: dZ = dA * ..., dW = dZ @ A_prev.T, ...
             dinputs = ctx.backward(dout, node.data, *[p.data for p in ctx.parents])
         for parent, d in zip(ctx.parents, dinputs):  # dJ/dx = Σ over uses of dJ/dz · dz/dx
+            if d is None or not parent.requires_grad:
+                continue
             if type(d) is Shortcut:
                 _take_shortcut(node, parent, d, grads, passed, check)
-            else:
-                _add(grads, parent, d, node, check)
+                continue
+            if check is not None:
+                check(node, parent, d)
+            grads[parent] = d if parent not in grads else grads[parent] + d  # fan-out: add
     return found, store.revisited, store.accumulated
 
 
@@ -97,7 +101,7 @@ def _add(grads: dict, tensor: Any, d: Any, node: Any, check: Any) -> None:
     if d is not None and tensor.requires_grad:
         if check is not None:
             check(node, tensor, d)
-        grads[tensor] = d if tensor not in grads else grads[tensor] + d  # fan-out: add
+        grads[tensor] = d if tensor not in grads else grads[tensor] + d
 
 
 def _take_shortcut(node: Any, parent: Any, shortcut: Shortcut, grads: dict, passed: dict,

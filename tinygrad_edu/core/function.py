@@ -34,15 +34,20 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Any:
         """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded."""
-        if len(inputs) == 2 and not settings:  # the fast path of most ops: no * and **
-            return cls.record(cls.forward(inputs[0].data, inputs[1].data), inputs)
-        return cls.record(cls.forward(*[x.data for x in inputs], **settings), inputs, **settings)
+        if settings or len(inputs) > 2:
+            return cls.record(cls.forward(*[x.data for x in inputs], **settings), inputs,
+                              **settings)
+        if len(inputs) == 1:  # the fast paths of most ops: the same call without * and **
+            return cls.record(cls.forward(inputs[0].data), inputs)
+        return cls.record(cls.forward(inputs[0].data, inputs[1].data), inputs)
 
     @classmethod
     def record(cls, data: Any, inputs: tuple, saved: Any = None, **settings: Any) -> Any:
         """The tensor around ``data``, computed from ``inputs``; the op is remembered only when
         some input needs a gradient and grad mode is on."""
-        if len(inputs) == 2:  # the same, without a loop, for the ops of two inputs
+        if len(inputs) == 1:  # the same, without a loop, for ops of one or two inputs
+            needs = (inputs[0].requires_grad,)
+        elif len(inputs) == 2:
             needs = (inputs[0].requires_grad, inputs[1].requires_grad)
         else:
             needs = tuple([x.requires_grad for x in inputs])
