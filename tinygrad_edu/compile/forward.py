@@ -75,6 +75,11 @@ class Source:
         ``code`` on a line of its own named ``name``; the rule's symbol for it reads it."""
         return self.program.keep(op, attr, name, code)
 
+    def statement(self, text: str) -> None:
+        """A line that is a statement (``running_mean1 *= 0.9``: an array the op changes in
+        place, passed as a ``const``), written where the op's line is written."""
+        self.program.statement(text)
+
     def index(self, index: Any) -> str:
         """An index as written in ``x[...]``: slices and ints inline, arrays as constants."""
         def other(item: Any) -> str:

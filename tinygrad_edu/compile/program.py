@@ -26,7 +26,7 @@ from .forward import ATOM, Code, Source, forward_code
 from .helpers import helpers_for
 from .lowering import lower
 from .naming import Names
-from .trace import RandomStates, Trace
+from .trace import SideEffects, Trace
 
 
 class Program:
@@ -77,8 +77,9 @@ class Program:
         for t in [t for t in self.trace.order if t._ctx is None and t not in params] + \
                 list(self.trace.params):
             if t in inputs or t.name or t in params or t.data.size != 1:
-                name = self.names.fresh(inputs.get(t) or t.name or (
-                    None if t in params else f"C{len(self.names.constants) + 1}"))
+                wanted = inputs.get(t) or t.name
+                name = self.names.fresh(wanted) if wanted or t in params else \
+                    self.names.constant_name()
                 self._code[t] = Code(name)
                 arguments.append((name, t))
             else:  # an unnamed number in the formula: the 1 of 1 - A
@@ -97,6 +98,9 @@ class Program:
         self._lines.append((name, code))
         self.kept[id(op), attr] = name
         return name
+
+    def statement(self, text: str) -> None:
+        self._lines.append((None, text))
 
     def code_of(self, t: Tensor, force_name: bool = False) -> Code:
         """The code for ``t``: its name, or its expression when it was written inline.
@@ -132,7 +136,7 @@ class Program:
         body = []
         for m, name in self.names.example_counts.items():
             body.append(f"{name} = {self._examples_code(m)}")
-        body += [f"{name} = {code}" for name, code in self._lines]
+        body += [code if name is None else f"{name} = {code}" for name, code in self._lines]
         body += [f"if not np.isfinite({self.J_name}):  # as backward() refuses a nan cost",
                  f'    raise FloatingPointError("{self.J_name} is not finite: no gradient, '
                  'no update")']
@@ -172,8 +176,9 @@ class Program:
                 plan.append((0, inputs[t]))
             elif t in params:
                 plan.append((1, params[t]))
-            else:
-                plan.append((2, t.data))
+            else:  # a constant of the graph (a closure's array, batch norm's running
+                # averages in evaluation): its values at the trace, as the trace's key has them
+                plan.append((2, np.array(t.data, copy=True)))
         plan += [(2, value) for value in self.names.constants.values()]
         return plan
 
@@ -185,7 +190,7 @@ class Program:
                        for name, v in self.names.constants.items()})
         if self.lr is not None:
             values["lr"] = self.lr
-        states = RandomStates(self.trace.order)  # the compile-time run draws no mask
+        states = SideEffects(self.trace.order)  # the compile-time run is no step
         try:
             self.executed_source, buffers = lower(self.source, fn, values)
         finally:
@@ -203,6 +208,9 @@ class _Placeholder:
 
     def keep(self, op: Any, attr: str, name: str, code: str) -> str:
         return name
+
+    def statement(self, text: str) -> None:
+        pass
 
 
 def _refusals_first(order: list) -> None:

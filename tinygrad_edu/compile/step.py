@@ -8,7 +8,15 @@ first call of a program returns its trace's result: the eager step, the same bit
 descent as ``optim.SGD``; other optimizers: use the gradients it returns).
 
 A cost that is not finite stops the program before its gradients and its update
-(``TrainingDivergedError``; the parameters are unchanged). A program's buffers are its own:
+(``TrainingDivergedError``; the parameters are unchanged; batch norm's running averages have
+moved, as in an eager forward pass).
+
+What an op changes besides its output is part of the program: dropout draws a new mask at
+every call from the op's generator, batch norm updates its running averages in place
+(``running_mean1 *= 0.9``, ...). The first call is the trace itself (the eager step); the
+check's trace at the second call is undone (the generators' states and the running averages
+put back), so every call is one step. ``trace()`` and ``source`` on a function without
+arguments run the function once, eagerly, as a step's forward. A program's buffers are its own:
 one compiled step must not run in two threads at once.
 
 ``check``: ``"once"`` (default) traces again at the second call of each program and raises
@@ -35,7 +43,7 @@ from .engine_api import (
     grad,
 )
 from .program import Program
-from .trace import RandomStates, Trace, first_difference, signature
+from .trace import SideEffects, Trace, first_difference, signature
 
 _CHECKS = ("once", "always", "never")
 
@@ -93,7 +101,8 @@ class CompiledStep:
         return self._last.executed_source
 
     def trace(self, *args: Any) -> Program:
-        """Trace ``fn`` on ``args`` and compile (without running the program)."""
+        """Trace ``fn`` on ``args`` and compile (without running the program; the trace is
+        an eager forward pass: a dropout mask is drawn, batch norm's running averages move)."""
         arrays = self._arrays(args)
         key = signature(arrays, self.params)
         program = Program(Trace(self.fn, args, self.arg_names, self.params), self.lr)
@@ -111,7 +120,7 @@ class CompiledStep:
             self._calls[key] = 1
             return self._traced_result(program)
         if self.check == "always" or (self.check == "once" and self._calls[key] == 1):
-            states = RandomStates(program.trace.order)  # the check draws no dropout mask
+            states = SideEffects(program.trace.order)  # the check's trace is no step
             try:
                 fresh = Trace(self.fn, args, self.arg_names, self.params)
             finally:
