@@ -16,6 +16,7 @@ place, as ``optim.SGD.step`` does) and the function is called ``train_step``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,7 @@ class Program:
         self.grad_names = grad_list
         self.source = self._assemble(back_lines)
         self.function = self._compile()
-        self._plan = self._make_plan()
+        self.plan = self._make_plan()
 
     # -- names of the forward tensors ----------------------------------------------------
 
@@ -162,7 +163,7 @@ class Program:
         """Call the function with ``args`` (the step's arrays, in order), the parameters'
         current arrays and the traced constants; ``(J, grads)``."""
         values = [args[i] if kind == 0 else params[i].data if kind == 1 else i
-                  for kind, i in self._plan]
+                  for kind, i in self.plan]
         if self.lr is not None:
             values.append(self.lr)
         return self.function(*values)
@@ -195,7 +196,7 @@ class Program:
             self.executed_source, buffers = lower(self.source, fn, values)
         finally:
             states.restore()
-        namespace: dict = {"np": np, **buffers}
+        namespace: dict = {"np": np, "math": math, **buffers}
         exec(compile(self.executed_source, f"<tinygrad_edu.compile {fn}>", "exec"), namespace)
         return namespace[fn]
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from .caller import MISS, make_enter
 from .engine_api import (
     ArgumentError,
     ArgumentTypeError,
@@ -80,6 +81,7 @@ class CompiledStep:
         self.programs: dict = {}
         self._calls: dict = {}
         self._last: Program | None = None
+        self._enter: Any = None  # the fast entry of the program last run (caller.py)
         functools.update_wrapper(self, fn, updated=())
 
     @property
@@ -106,18 +108,34 @@ class CompiledStep:
         arrays = self._arrays(args)
         key = signature(arrays, self.params)
         program = Program(Trace(self.fn, args, self.arg_names, self.params), self.lr)
+        program.enter = make_enter(program.function, program.plan, len(arrays), self.params,
+                                   key, self.lr)
         self.programs[key] = program
         self._calls[key] = 0
         self._last = program
         return program
 
     def __call__(self, *args: Any) -> tuple:
+        enter = self._enter  # the last program's entry, once its graph was checked
+        if enter is not None:
+            try:
+                result = enter(*args)  # one tuple compare, then the numpy function
+            except FloatingPointError:  # raised by the program before any update
+                raise _diverged() from None
+            if result is not MISS:
+                return result
+        return self._call(args)
+
+    def _call(self, args: tuple) -> tuple:
+        """The general path: the program of this signature (traced if there is none yet),
+        the graph checked at its second call (``check``)."""
         arrays = self._arrays(args)
         key = signature(arrays, self.params)
         program = self.programs.get(key)
         if program is None:
             program = self.trace(*args)
             self._calls[key] = 1
+            self._enter = program.enter if self.check == "never" else None
             return self._traced_result(program)
         if self.check == "always" or (self.check == "once" and self._calls[key] == 1):
             states = SideEffects(program.trace.order)  # the check's trace is no step
@@ -135,14 +153,11 @@ class CompiledStep:
                     "that step eager.")
         self._calls[key] += 1
         self._last = program
+        self._enter = program.enter if self.check != "always" else None  # checked: fast
         try:
             return program.run(arrays, self.params)
         except FloatingPointError:  # raised by the program before any update
-            raise TrainingDivergedError(
-                "compile: the cost of this step is nan or inf, so no gradient was computed "
-                "and no parameter changed (as backward() refuses such a cost). A learning "
-                "rate that is too large is the usual cause; run the step eagerly inside "
-                "tinygrad_edu.detect_anomaly() to find the op that made it.") from None
+            raise _diverged() from None
 
     def _traced_result(self, program: Program) -> tuple:
         """The first call's result from its trace (the eager step: the same bits as the
@@ -166,6 +181,14 @@ class CompiledStep:
     def __repr__(self) -> str:
         return (f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {len(self.params)} "
                 f"params, {len(self.programs)} program(s))")
+
+
+def _diverged() -> TrainingDivergedError:
+    return TrainingDivergedError(
+        "compile: the cost of this step is nan or inf, so no gradient was computed and no "
+        "parameter changed (as backward() refuses such a cost). A learning rate that is too "
+        "large is the usual cause; run the step eagerly inside tinygrad_edu.detect_anomaly() "
+        "to find the op that made it.")
 
 
 def _argument_names(fn: Callable) -> list:
