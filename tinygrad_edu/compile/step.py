@@ -19,6 +19,10 @@ put back), so every call is one step. ``trace()`` and ``source`` on a function w
 arguments run the function once, eagerly, as a step's forward. A program's buffers are its own:
 one compiled step must not run in two threads at once.
 
+Once a program's graph has been checked, ``step(*args)`` calls its generated entry
+(``caller.py``): one tuple compare of the shapes and dtypes, then the numpy function; any
+other call (another signature, Tensors or lists as arguments) takes the general path.
+
 ``check``: ``"once"`` (default) traces again at the second call of each program and raises
 ``GraphChangedError`` if the function now records another graph (Python control flow on
 values, a closure whose arrays changed: pass those as arguments); ``"always"`` does so at
