@@ -17,8 +17,9 @@ import textwrap
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import numeric_settings, seeds
 
 import tinygrad_edu
 import tinygrad_edu.nn.functional as F
@@ -165,11 +166,11 @@ def test_batch_norm_source_runs_as_plain_numpy_and_updates_the_running_averages(
     assert _same([out[f"arr_{len(grads) + 1}"], out[f"arr_{len(grads) + 2}"]], after)
 
 
-@settings(max_examples=25, deadline=None)
+@numeric_settings(25)  # network-level: 5 steps, twice
 @given(widths=st.lists(st.integers(1, 6), min_size=2, max_size=3), m=st.integers(2, 30),
        activation=st.sampled_from(["tanh", "relu", "sigmoid", "linear"]),
        momentum=st.sampled_from([0.0, 0.1, 0.37, 1.0]), layer=st.booleans(),
-       seed=st.integers(0, 2**16))
+       seed=seeds)
 def test_random_batch_norm_networks_compile_to_the_eager_steps(widths, m, activation,
                                                               momentum, layer, seed):
     """Random widths, batch sizes, activations and momenta: 5 steps agree bit for bit."""
