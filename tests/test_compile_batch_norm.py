@@ -61,14 +61,15 @@ def _same(a, b):
                                     for x, y in zip(a, b))
 
 
-def _run_both(make, X, Y, steps, lr=0.5):
+def _run_both(make, X, Y, steps, lr=0.5, check="once"):
     """``steps`` of gradient descent compiled (the update in the program) and eager
     (optim.SGD) on twin models: the costs, gradients and states of each."""
     runs = []
     for compiled in (True, False):
         model = make()
         cost = lambda X, Y: F.binary_cross_entropy(model(X), Y)  # noqa: E731, B023
-        step = tinygrad_edu.compile(cost, model.parameters(), lr=lr) if compiled else None
+        step = tinygrad_edu.compile(cost, model.parameters(), lr=lr, check=check) \
+            if compiled else None
         opt = tinygrad_edu.optim.SGD(model.parameters(), lr=lr)
         costs, grads = [], []
         for _ in range(steps):
@@ -100,6 +101,18 @@ def test_batch_norm_network_compiles_to_the_eager_steps_bit_for_bit(steps, layer
     assert _same(state, state_e)
     buffers = state[len(step.params):]  # running_mean1, running_var1, running_mean2, ...
     assert len(buffers) == 4 and not np.array_equal(buffers[0], np.zeros_like(buffers[0]))
+
+
+@pytest.mark.parametrize("check", ["never", "always"])
+def test_every_check_mode_makes_one_update_of_the_running_averages_per_call(check):
+    """check="always" traces the function again at every call (and puts the running
+    averages back after it); check="never" runs the program from the second call on: either
+    way each call is one step."""
+    X, Y = _data(3, 12, seed=5)
+    (costs, grads, state, _), (costs_e, grads_e, state_e, _) = _run_both(
+        lambda: _model([3, 4, 1], layer=True), X, Y, 10, check=check)
+    assert costs == costs_e and _same(state, state_e)
+    assert all(_same(g, ge) for g, ge in zip(grads, grads_e))
 
 
 def test_batch_norm_source_is_the_course_forward_and_closed_form_rule():
