@@ -317,3 +317,21 @@ def test_dropout_and_batch_norm_together_draw_fresh_masks_and_agree():
     assert all(_same(g, ge) for g, ge in zip(grads, grads_e))
     assert len(set(costs)) == 30
     assert "D1 = rng.random(A1.shape) < 0.6" in step.source
+
+
+def test_fit_compile_with_dropout_and_batch_norm_is_fit():
+    """fit(compile=True) with dropout and batch norm (mini-batches, Adam): every step draws
+    the mask eager fit draws, so the costs, weights and running averages are fit's."""
+    X, Y = _data(3, 60, seed=10)
+    runs = []
+    for compiled in (False, True):
+        np.random.seed(4)
+        model = nn.Sequential(nn.Dense(3, 6, activation="tanh"), nn.BatchNorm(6),
+                              nn.Dropout(0.7, seed=12), nn.Dense(6, 1, activation="sigmoid"))
+        opt = tinygrad_edu.optim.Adam(model.parameters(), lr=0.01)
+        costs = tinygrad_edu.training.fit(model, X, Y, optimizer=opt, iterations=15,
+                                          batch_size=25, print_every=0, seed=1,
+                                          compile=compiled)
+        runs.append((costs, _state(model)))
+    assert runs[0][0] == runs[1][0] and _same(runs[0][1], runs[1][1])
+    assert len(set(runs[0][0])) == 15
