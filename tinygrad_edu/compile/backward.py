@@ -57,9 +57,10 @@ class Backward:
             if is_gradient(eq.expr):
                 self.alias[eq] = self.resolve(eq.expr.source)
         self.needed = self._needed()
-        self.uses: dict = {}  # equation -> how many needed lines read it
-        for eq in self.needed:
-            for v in eq.expr.walk():
+        self.uses: dict = {}  # equation -> how many times the needed lines read it
+        for eq in self.needed:  # (a symbol read in three places of one tree counts three)
+            reads = [eq.expr] + [a for v in eq.expr.walk() for a in v.args]
+            for v in reads:
                 if is_gradient(v):
                     target = self.resolve(v.source)
                     self.uses[target] = self.uses.get(target, 0) + 1

@@ -215,8 +215,8 @@ class _Placeholder:
 
 
 def _refusals_first(order: list) -> None:
-    """Run every op's ``numpy_source`` once on placeholders: an op that refuses (dropout)
-    or declares nothing raises its ``CompileError`` now, naming itself."""
+    """Run every op's ``numpy_source`` once on placeholders: an op that refuses
+    (``src.refuse``) or declares nothing raises its ``CompileError`` now, naming itself."""
     src = Source(Names(), _Placeholder())
     for t in order:
         if t._ctx is not None:
