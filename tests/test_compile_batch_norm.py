@@ -335,3 +335,23 @@ def test_fit_compile_with_dropout_and_batch_norm_is_fit():
         runs.append((costs, _state(model)))
     assert runs[0][0] == runs[1][0] and _same(runs[0][1], runs[1][1])
     assert len(set(runs[0][0])) == 15
+
+
+def test_batch_norm_of_unnamed_tensors_writes_each_gradient_once():
+    """Batch norm inside an expression (unnamed Z, constant gamma and beta): the values are
+    the eager ones, and the upstream gradient the rule reads three times is one line."""
+    rng = np.random.default_rng(11)
+    a = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    c = Tensor(rng.normal(size=(4, 6)), requires_grad=True)
+
+    def cost():
+        out = F.batch_norm(a @ c, np.full((3, 1), 2.0), np.zeros((3, 1)))
+        return (out ** 2 * np.arange(6.0)).sum()
+
+    step = tinygrad_edu.compile(cost, [a, c])
+    step()
+    J, grads = step()
+    J_e = cost()
+    J_e.backward()
+    assert J == J_e.item() and _same(list(grads), [a.grad, c.grad])
+    assert step.source.count("np.ones((3, 6))") == 1
