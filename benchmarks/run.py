@@ -129,11 +129,16 @@ def machine() -> dict:
     except ImportError:
         blas = "threadpoolctl not installed"
     versions = {"python": platform.python_version(), "numpy": numpy.__version__}
-    for name in ("torch", "micrograd"):
+    distributions = {"torch": "torch", "micrograd": "micrograd", "jax_jit": "jax",
+                     "tangent": "tangent-ad"}  # system -> the package that provides it
+    for name, package in distributions.items():
         if available(name):
-            from importlib.metadata import version
+            from importlib.metadata import PackageNotFoundError, version
 
-            versions[name] = version(name)
+            try:
+                versions[package] = version(package)
+            except PackageNotFoundError:  # importable, but not installed by pip
+                versions[package] = "?"
     return {
         "cpu": f"{cpu}, {os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
         "blas": blas,

@@ -186,3 +186,53 @@ def test_a_cost_that_is_not_finite_changes_no_parameter():
             np.errstate(invalid="ignore"):
         step(X, Y * np.nan)
     assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+
+
+def test_the_fast_entry_sends_every_other_call_to_the_general_path():
+    """After the checked second call a program is entered by one tuple compare (caller.py);
+    whatever differs from its signature takes the general path: a parameter array replaced
+    by one of another dtype or shape, Tensors or lists as arguments, another batch size,
+    a wrong number of arguments. Each result is the eager one."""
+    model = _net()
+    X, Y = _data(6)
+    step = tinygrad_edu.compile(lambda X, Y: F.binary_cross_entropy(model(X), Y),
+                                model.parameters())
+    step(X, Y)
+    step(X, Y)
+    assert step._enter is not None  # armed
+    cases = [
+        (tinygrad_edu.Tensor(X), Y),  # a Tensor argument: its array
+        (X.tolist(), Y.tolist()),  # nested lists: np.asarray
+        _data(9, seed=1),  # another batch size: a second program
+        (X, Y),
+    ]
+    for args in cases:
+        J, grads = step(*args)
+        J_eager, grads_eager = _eager(model, *[
+            np.asarray(a.data if isinstance(a, tinygrad_edu.Tensor) else a) for a in args])
+        assert J == J_eager and all(np.array_equal(g, e) for g, e in zip(grads, grads_eager))
+    W1 = model.parameters()[0]
+    W1.data = W1.data.astype(np.float32)  # the same shape, another dtype: another program
+    n = len(step.programs)
+    step(X, Y)
+    assert len(step.programs) == n + 1
+    with pytest.raises(ArgumentError, match="takes 2 arguments"):
+        step(X)
+
+
+def test_check_never_is_fast_from_the_first_call_and_always_checks_every_call():
+    model = _net()
+    X, Y = _data(5)
+    never = tinygrad_edu.compile(lambda X, Y: F.binary_cross_entropy(model(X), Y),
+                                 model.parameters(), check="never")
+    never(X, Y)
+    assert never._enter is not None
+    batch = {"X": X}
+    always = tinygrad_edu.compile(lambda Y: F.binary_cross_entropy(model(batch["X"]), Y),
+                                  model.parameters(), check="always")
+    for _ in range(4):
+        always(Y)
+        assert always._enter is None
+    batch["X"] = X + 1.0
+    with pytest.raises(GraphChangedError):
+        always(Y)

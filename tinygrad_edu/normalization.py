@@ -70,9 +70,47 @@ class BatchNorm(Function):
         data = gamma.data * z_norm + beta.data  # Z̃ = γ Z_norm + β
         return cls.record(data, (Z, gamma, beta), eps=eps, m=Z.shape[1], z_norm=z_norm, std=std)
 
-    def numpy_source(self, src, Z, gamma, beta):  # compile: not yet (see the message)
-        src.refuse(self, "its rule uses Z_norm and √(σ² + ε) kept from the traced batch, which "
-                   "the generated code does not recompute yet; train it eagerly")
+    def numpy_source(self, src, Z, gamma, beta):
+        """compile: the forward as ``batch_statistics`` computes it on arrays (the same numpy
+        calls in the same order: the same bits), ``Z_norm`` and √(σ² + ε) on lines of their
+        own (the rule reads them), and the running averages updated as ``batch_norm`` does."""
+        layer = re.search(r"\d*$", self.parents[0].name or "").group()  # Z1 -> mu1, Z_norm1
+        Z = src.tensor(self.parents[0])  # read five times: a name of its own
+        m = src.m(self.m)
+        mu = src.keep(self, "mu", f"mu{layer}",
+                      f"np.sum({Z}, axis=1, keepdims=True) * (1.0 / {m})")  # μ = 1/m Σ Z
+        centred = src.keep(self, "centred", f"Z_centred{layer}", f"{Z} - {mu}")
+        var = src.keep(self, "var", f"var{layer}",  # σ² = 1/m Σ (Z - μ)²
+                       f"np.sum({centred} * {centred}, axis=1, keepdims=True) * (1.0 / {m})")
+        std = src.keep(self, "std", f"std{layer}", f"({var} + {self.eps!r}) ** 0.5")
+        z_norm = src.keep(self, "z_norm", f"Z_norm{layer}", f"{centred} / {std}")
+        running_mean, running_var, momentum = self.compile_running()
+        keep, new = _number(1.0 - momentum), _number(momentum)
+        if running_mean is not None:  # running = (1 - momentum) running + momentum batch
+            name = src.const(running_mean, f"running_mean{layer}")
+            src.statement(f"{name} *= {keep}")
+            src.statement(f"{name} += {new} * np.mean({Z}, axis=1, keepdims=True)")
+        if running_var is not None:  # the batch variance unbiased: m/(m-1) σ²
+            name = src.const(running_var, f"running_var{layer}")
+            src.statement(f"{name} *= {keep}")
+            src.statement(f"{name} += {new} * np.var({Z}, axis=1, keepdims=True) * "
+                          f"({m} / ({m} - 1))")
+        return f"{gamma} * {z_norm} + {beta}", 1  # Z̃ = γ Z_norm + β
+
+    def compile_running(self) -> tuple:
+        """``(running_mean, running_var, momentum)`` this call updated (arrays or None),
+        as ``batch_norm`` declared them on the op for ``compile``."""
+        return getattr(self, "running", None) or (None, None, 0.1)
+
+    def compile_key(self) -> tuple:
+        """For ``compile``'s graph key: which arrays the running averages are, the momentum."""
+        mean, var, momentum = self.compile_running()
+        return (None if mean is None else id(mean), None if var is None else id(var),
+                type(momentum).__name__, float(momentum))
+
+    def compile_state(self) -> list:
+        """The arrays a call changes in place (saved and put back around a check's trace)."""
+        return [a for a in self.compile_running()[:2] if a is not None]
 
     def attributes(self) -> dict:
         return {"eps": self.eps}
@@ -97,6 +135,14 @@ class BatchNorm(Function):
             dZ = gamma / (m * std) * (m * g - dbeta - z_norm * dgamma)
         return (dZ, dgamma if pgamma.requires_grad else None,
                 dbeta if pbeta.requires_grad else None)
+
+
+def _number(x: Any) -> str:
+    """A number as the literal of its own type (``0.9``; ``np.float32(0.9...)``: a numpy
+    scalar is not a Python number to numpy's type promotion)."""
+    if type(x) in (bool, int, float):
+        return repr(x)
+    return f"np.{type(x).__name__}({x.item()!r})"
 
 
 def _check(Z: Tensor, gamma: Tensor, beta: Tensor, training: bool) -> None:
@@ -147,8 +193,9 @@ def batch_norm(
                          f"{momentum!r}")
     if not float(eps) > 0.0:
         raise ValueError(f"batch_norm: eps must be > 0 (1e-5), not {eps!r}")
-    mean_values = None if running_mean is None else getattr(running_mean, "data", running_mean)
-    var_values = None if running_var is None else getattr(running_var, "data", running_var)
+    # a Tensor's array, or the array itself (an ndarray's own .data is its memoryview)
+    mean_values = running_mean.data if isinstance(running_mean, Tensor) else running_mean
+    var_values = running_var.data if isinstance(running_var, Tensor) else running_var
     for what, values in (("running_mean", mean_values), ("running_var", var_values)):
         if values is not None and (not isinstance(values, np.ndarray) or
                                    values.shape != (Z.shape[0], 1)):
@@ -162,6 +209,8 @@ def batch_norm(
         scale = 1.0 / np.sqrt(var_values + eps)
         return gamma * ((Z - mean_values) * scale) + beta
     out = BatchNorm.apply(Z, gamma, beta, float(eps))
+    if out._ctx is not None:  # for compile: the arrays this call updates (numpy_source)
+        out._ctx.running = (mean_values, var_values, momentum)
     m = Z.shape[1]
     if mean_values is not None:
         mean_values *= 1.0 - momentum

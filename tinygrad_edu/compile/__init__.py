@@ -12,7 +12,8 @@ How the code is made (nothing here knows a network or a derivative):
 3. ``backward.py`` takes ``explain``'s equations — the engine's own derivative rules run on
    symbolic arrays — and writes them as assignments (``dZ2 = (A2 - Y) * (1.0 / m)``).
 4. ``program.py`` puts them into one function (with the SGD update ``W1 -= lr * dW1`` when
-   ``lr`` is given) and ``exec``s it; ``step.py`` caches one program per signature.
+   ``lr`` is given) and ``exec``s it; ``step.py`` caches one program per signature;
+   ``caller.py`` writes each program's entry (the signature checked in one tuple compare).
 """
 
 from __future__ import annotations

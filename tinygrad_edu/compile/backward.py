@@ -9,6 +9,9 @@ terms added in the engine's order). Here those trees become lines of code:
   goes nowhere: the engine sends ``dZ2`` past the sigmoid);
 * a pass-through ``d(W1 @ X) = dZ1`` is no line: the next lines use ``dZ1``;
 * the gradient of an unnamed tensor used once is written inside the line that uses it;
+* an expression that is a whole earlier line is that line's name (batch norm's
+  ``dZ1 = ... (m * dZ_tilde1 - dbeta1 - Z_norm1 * dgamma1)``: the rule reuses dβ and dγ, and
+  explain's tree repeats their sums);
 * the symbols become the program's names (``W1``, ``dZ2``, ``m``); an array that is part of a
   rule (a mask, a constant ``np.ones``) becomes a constant argument ``C<k>``.
 
@@ -21,7 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from .engine_api import CompileError, Equation, Sym, Tensor, explain, format_sym, rebuild_sym
+from .engine_api import (
+    CompileError,
+    Equation,
+    Sym,
+    Tensor,
+    explain,
+    format_sym,
+    frozen_attrs,
+    rebuild_sym,
+)
 from .naming import Names
 
 _PYTHON_NUMBERS = (bool, int, float)
@@ -45,9 +57,10 @@ class Backward:
             if is_gradient(eq.expr):
                 self.alias[eq] = self.resolve(eq.expr.source)
         self.needed = self._needed()
-        self.uses: dict = {}  # equation -> how many needed lines read it
-        for eq in self.needed:
-            for v in eq.expr.walk():
+        self.uses: dict = {}  # equation -> how many times the needed lines read it
+        for eq in self.needed:  # (a symbol read in three places of one tree counts three)
+            reads = [eq.expr] + [a for v in eq.expr.walk() for a in v.args]
+            for v in reads:
                 if is_gradient(v):
                     target = self.resolve(v.source)
                     self.uses[target] = self.uses.get(target, 0) + 1
@@ -98,10 +111,13 @@ class Backward:
                 kept_names[t] = kept[id(op), attr]
         grad_names: dict = {}
         inline: dict = {}  # equation -> its rebuilt tree (used once, target unnamed)
+        shapes = _Structure()
+        emitted: dict = {}  # the structure of a line's expression -> the line's name
         out = []
         for eq in self.needed:
             tree = self._rebuild(eq.expr, names, lambda t: kept_names.get(t) or forward_name(t),
                                  grad_names, inline)
+            tree = shapes.reuse(tree, emitted)
             target = eq.target
             if eq not in returned and self.uses.get(eq, 0) == 1 and not target.name:
                 inline[eq] = tree
@@ -112,6 +128,8 @@ class Backward:
             base = forward_label(target) if target in self.in_graph else None
             name = names.gradient(base or names.fresh(None))  # dZ1, or dT5 for a temporary
             grad_names[eq] = name
+            if tree.op not in ("var", "const"):
+                emitted[shapes.ids(tree)[id(tree)]] = name
             out.append((name, format_sym(tree, "numpy", {})[0]))
         return out, grad_names
 
@@ -142,6 +160,40 @@ class Backward:
                 index = node.attrs if node.op == "getitem" else node.attrs[0]
                 if node.op == "scatter" or not _basic(index):
                     return _call(node, args, names.constant(index))
+            return None
+
+        return rebuild_sym(tree, change)
+
+
+class _Structure:
+    """Equal expressions get equal numbers (a node: its op, attributes and its children's
+    numbers; a symbol: its name), so a sub-expression equal to an earlier line is found."""
+
+    def __init__(self) -> None:
+        self.numbers: dict = {}
+
+    def ids(self, tree: Sym) -> dict:
+        """id of each node of ``tree`` -> its structure's number."""
+        out: dict = {}
+        for node in tree.walk():
+            if node.op == "var":
+                key: tuple = ("var", node.label)
+            else:
+                key = (node.op, frozen_attrs(node.attrs), *(out[id(a)] for a in node.args))
+            out[id(node)] = self.numbers.setdefault(key, len(self.numbers))
+        return out
+
+    def reuse(self, tree: Sym, emitted: dict) -> Sym:
+        """``tree`` with every sub-expression that is an earlier line's named by it (the same
+        numpy calls on the same values: the same bits, computed once, as the rule does)."""
+        if not emitted:
+            return tree
+        ids = self.ids(tree)
+
+        def change(node: Sym, args: tuple) -> Sym | None:
+            number = ids[id(node)]
+            if node.op not in ("var", "const") and number in emitted:
+                return _named(emitted[number], node)
             return None
 
         return rebuild_sym(tree, change)

@@ -2,8 +2,9 @@
 
 The rest of ``tinygrad_edu.compile`` imports engine and explain internals only from here, so
 that when those modules move (the core redesign) the imports are re-pointed in one file.
-Two of them are explain's private helpers: ``_fmt`` (a ``Sym`` tree printed, here in numpy
-notation) and ``_rebuild`` (a tree rebuilt bottom-up with some nodes replaced); and
+Three of them are explain's private helpers: ``_fmt`` (a ``Sym`` tree printed, here in numpy
+notation), ``_rebuild`` (a tree rebuilt bottom-up with some nodes replaced) and ``_frozen``
+(a node's attributes made hashable); and
 ``backward.py`` makes ``Sym`` nodes itself (``object.__new__(Sym)`` with its slots), as
 explain's own ``_display`` does.
 """
@@ -23,6 +24,7 @@ from ..explain import Equation, Sym, explain
 from ..explain.printing import _fmt as format_sym
 from ..explain.printing import index_parts
 from ..explain.rewriting import _rebuild as rebuild_sym
+from ..explain.values import _frozen as frozen_attrs
 from ..higher_order import grad
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "enable_grad",
     "explain",
     "format_sym",
+    "frozen_attrs",
     "grad",
     "index_parts",
     "rebuild_sym",

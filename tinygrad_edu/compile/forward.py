@@ -75,6 +75,11 @@ class Source:
         ``code`` on a line of its own named ``name``; the rule's symbol for it reads it."""
         return self.program.keep(op, attr, name, code)
 
+    def statement(self, text: str) -> None:
+        """A line that is a statement (``running_mean1 *= 0.9``: an array the op changes in
+        place, passed as a ``const``), written where the op's line is written."""
+        self.program.statement(text)
+
     def index(self, index: Any) -> str:
         """An index as written in ``x[...]``: slices and ints inline, arrays as constants."""
         def other(item: Any) -> str:
@@ -112,8 +117,8 @@ def forward_code(ctx: Any, src: Source, inputs: list) -> Code:
             prec = ATOM if atomic(text) else 0
         return Code(text, prec)
     ufunc = getattr(type(ctx), "forward", None)
-    if getattr(np, getattr(ufunc, "__name__", ""), None) is ufunc and not isinstance(
-            ufunc, np.ufunc):  # a numpy function with settings: np.sum(Z, axis=1, keepdims=True)
+    numpy_function = ufunc is not None and getattr(np, getattr(ufunc, "__name__", ""), 0) is ufunc
+    if numpy_function and not isinstance(ufunc, np.ufunc):  # np.sum(Z, axis=1, keepdims=True)
         settings = "".join(f", {k}={v!r}" for k, v in ctx.attributes().items()
                            if v is not None and v is not False)
         return Code(f"np.{ufunc.__name__}({inputs[0].bare}{settings})")

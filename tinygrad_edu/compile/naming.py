@@ -68,12 +68,19 @@ class Names:
         uniform = _uniform(value)
         if uniform is not None and wanted is None:
             return uniform
-        name = self.fresh(wanted or f"C{len(self.constants) + 1}")
+        name = self.fresh(wanted) if wanted else self.constant_name()
         self.constants[name] = value
         self._constant_ids[key] = name
         self._keep = getattr(self, "_keep", [])
         self._keep.append(value)  # id() stays unique while the value is alive
         return name
+
+    def constant_name(self) -> str:
+        """The next free ``C<k>``."""
+        k = 1
+        while f"C{k}" in self.taken:
+            k += 1
+        return self.fresh(f"C{k}")
 
     def examples(self, m: int) -> str:
         """``m`` for the number of examples (``m_2`` for a second, different count)."""

@@ -16,6 +16,7 @@ place, as ``optim.SGD.step`` does) and the function is called ``train_step``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from .forward import ATOM, Code, Source, forward_code
 from .helpers import helpers_for
 from .lowering import lower
 from .naming import Names
-from .trace import RandomStates, Trace
+from .trace import SideEffects, Trace
 
 
 class Program:
@@ -66,7 +67,7 @@ class Program:
         self.grad_names = grad_list
         self.source = self._assemble(back_lines)
         self.function = self._compile()
-        self._plan = self._make_plan()
+        self.plan = self._make_plan()
 
     # -- names of the forward tensors ----------------------------------------------------
 
@@ -77,8 +78,9 @@ class Program:
         for t in [t for t in self.trace.order if t._ctx is None and t not in params] + \
                 list(self.trace.params):
             if t in inputs or t.name or t in params or t.data.size != 1:
-                name = self.names.fresh(inputs.get(t) or t.name or (
-                    None if t in params else f"C{len(self.names.constants) + 1}"))
+                wanted = inputs.get(t) or t.name
+                name = self.names.fresh(wanted) if wanted or t in params else \
+                    self.names.constant_name()
                 self._code[t] = Code(name)
                 arguments.append((name, t))
             else:  # an unnamed number in the formula: the 1 of 1 - A
@@ -97,6 +99,9 @@ class Program:
         self._lines.append((name, code))
         self.kept[id(op), attr] = name
         return name
+
+    def statement(self, text: str) -> None:
+        self._lines.append((None, text))
 
     def code_of(self, t: Tensor, force_name: bool = False) -> Code:
         """The code for ``t``: its name, or its expression when it was written inline.
@@ -132,7 +137,7 @@ class Program:
         body = []
         for m, name in self.names.example_counts.items():
             body.append(f"{name} = {self._examples_code(m)}")
-        body += [f"{name} = {code}" for name, code in self._lines]
+        body += [code if name is None else f"{name} = {code}" for name, code in self._lines]
         body += [f"if not np.isfinite({self.J_name}):  # as backward() refuses a nan cost",
                  f'    raise FloatingPointError("{self.J_name} is not finite: no gradient, '
                  'no update")']
@@ -158,7 +163,7 @@ class Program:
         """Call the function with ``args`` (the step's arrays, in order), the parameters'
         current arrays and the traced constants; ``(J, grads)``."""
         values = [args[i] if kind == 0 else params[i].data if kind == 1 else i
-                  for kind, i in self._plan]
+                  for kind, i in self.plan]
         if self.lr is not None:
             values.append(self.lr)
         return self.function(*values)
@@ -172,8 +177,9 @@ class Program:
                 plan.append((0, inputs[t]))
             elif t in params:
                 plan.append((1, params[t]))
-            else:
-                plan.append((2, t.data))
+            else:  # a constant of the graph (a closure's array, batch norm's running
+                # averages in evaluation): its values at the trace, as the trace's key has them
+                plan.append((2, np.array(t.data, copy=True)))
         plan += [(2, value) for value in self.names.constants.values()]
         return plan
 
@@ -185,12 +191,12 @@ class Program:
                        for name, v in self.names.constants.items()})
         if self.lr is not None:
             values["lr"] = self.lr
-        states = RandomStates(self.trace.order)  # the compile-time run draws no mask
+        states = SideEffects(self.trace.order)  # the compile-time run is no step
         try:
             self.executed_source, buffers = lower(self.source, fn, values)
         finally:
             states.restore()
-        namespace: dict = {"np": np, **buffers}
+        namespace: dict = {"np": np, "math": math, **buffers}
         exec(compile(self.executed_source, f"<tinygrad_edu.compile {fn}>", "exec"), namespace)
         return namespace[fn]
 
@@ -204,10 +210,13 @@ class _Placeholder:
     def keep(self, op: Any, attr: str, name: str, code: str) -> str:
         return name
 
+    def statement(self, text: str) -> None:
+        pass
+
 
 def _refusals_first(order: list) -> None:
-    """Run every op's ``numpy_source`` once on placeholders: an op that refuses (dropout)
-    or declares nothing raises its ``CompileError`` now, naming itself."""
+    """Run every op's ``numpy_source`` once on placeholders: an op that refuses
+    (``src.refuse``) or declares nothing raises its ``CompileError`` now, naming itself."""
     src = Source(Names(), _Placeholder())
     for t in order:
         if t._ctx is not None:

@@ -8,8 +8,20 @@ first call of a program returns its trace's result: the eager step, the same bit
 descent as ``optim.SGD``; other optimizers: use the gradients it returns).
 
 A cost that is not finite stops the program before its gradients and its update
-(``TrainingDivergedError``; the parameters are unchanged). A program's buffers are its own:
+(``TrainingDivergedError``; the parameters are unchanged; batch norm's running averages have
+moved, as in an eager forward pass).
+
+What an op changes besides its output is part of the program: dropout draws a new mask at
+every call from the op's generator, batch norm updates its running averages in place
+(``running_mean1 *= 0.9``, ...). The first call is the trace itself (the eager step); the
+check's trace at the second call is undone (the generators' states and the running averages
+put back), so every call is one step. ``trace()`` and ``source`` on a function without
+arguments run the function once, eagerly, as a step's forward. A program's buffers are its own:
 one compiled step must not run in two threads at once.
+
+Once a program's graph has been checked, ``step(*args)`` calls its generated entry
+(``caller.py``): one tuple compare of the shapes and dtypes, then the numpy function; any
+other call (another signature, Tensors or lists as arguments) takes the general path.
 
 ``check``: ``"once"`` (default) traces again at the second call of each program and raises
 ``GraphChangedError`` if the function now records another graph (Python control flow on
@@ -26,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .caller import MISS, make_enter
 from .engine_api import (
     ArgumentError,
     ArgumentTypeError,
@@ -35,7 +48,7 @@ from .engine_api import (
     grad,
 )
 from .program import Program
-from .trace import RandomStates, Trace, first_difference, signature
+from .trace import SideEffects, Trace, first_difference, signature
 
 _CHECKS = ("once", "always", "never")
 
@@ -72,6 +85,7 @@ class CompiledStep:
         self.programs: dict = {}
         self._calls: dict = {}
         self._last: Program | None = None
+        self._enter: Any = None  # the fast entry of the program last run (caller.py)
         functools.update_wrapper(self, fn, updated=())
 
     @property
@@ -93,25 +107,42 @@ class CompiledStep:
         return self._last.executed_source
 
     def trace(self, *args: Any) -> Program:
-        """Trace ``fn`` on ``args`` and compile (without running the program)."""
+        """Trace ``fn`` on ``args`` and compile (without running the program; the trace is
+        an eager forward pass: a dropout mask is drawn, batch norm's running averages move)."""
         arrays = self._arrays(args)
         key = signature(arrays, self.params)
         program = Program(Trace(self.fn, args, self.arg_names, self.params), self.lr)
+        program.enter = make_enter(program.function, program.plan, len(arrays), self.params,
+                                   key, self.lr)
         self.programs[key] = program
         self._calls[key] = 0
         self._last = program
         return program
 
     def __call__(self, *args: Any) -> tuple:
+        enter = self._enter  # the last program's entry, once its graph was checked
+        if enter is not None:
+            try:
+                result = enter(*args)  # one tuple compare, then the numpy function
+            except FloatingPointError:  # raised by the program before any update
+                raise _diverged() from None
+            if result is not MISS:
+                return result
+        return self._call(args)
+
+    def _call(self, args: tuple) -> tuple:
+        """The general path: the program of this signature (traced if there is none yet),
+        the graph checked at its second call (``check``)."""
         arrays = self._arrays(args)
         key = signature(arrays, self.params)
         program = self.programs.get(key)
         if program is None:
             program = self.trace(*args)
             self._calls[key] = 1
+            self._enter = program.enter if self.check == "never" else None
             return self._traced_result(program)
         if self.check == "always" or (self.check == "once" and self._calls[key] == 1):
-            states = RandomStates(program.trace.order)  # the check draws no dropout mask
+            states = SideEffects(program.trace.order)  # the check's trace is no step
             try:
                 fresh = Trace(self.fn, args, self.arg_names, self.params)
             finally:
@@ -126,14 +157,11 @@ class CompiledStep:
                     "that step eager.")
         self._calls[key] += 1
         self._last = program
+        self._enter = program.enter if self.check != "always" else None  # checked: fast
         try:
             return program.run(arrays, self.params)
         except FloatingPointError:  # raised by the program before any update
-            raise TrainingDivergedError(
-                "compile: the cost of this step is nan or inf, so no gradient was computed "
-                "and no parameter changed (as backward() refuses such a cost). A learning "
-                "rate that is too large is the usual cause; run the step eagerly inside "
-                "tinygrad_edu.detect_anomaly() to find the op that made it.") from None
+            raise _diverged() from None
 
     def _traced_result(self, program: Program) -> tuple:
         """The first call's result from its trace (the eager step: the same bits as the
@@ -157,6 +185,14 @@ class CompiledStep:
     def __repr__(self) -> str:
         return (f"CompiledStep({getattr(self.fn, '__name__', 'fn')}, {len(self.params)} "
                 f"params, {len(self.programs)} program(s))")
+
+
+def _diverged() -> TrainingDivergedError:
+    return TrainingDivergedError(
+        "compile: the cost of this step is nan or inf, so no gradient was computed and no "
+        "parameter changed (as backward() refuses such a cost). A learning rate that is too "
+        "large is the usual cause; run the step eagerly inside tinygrad_edu.detect_anomaly() "
+        "to find the op that made it.")
 
 
 def _argument_names(fn: Callable) -> list:

@@ -97,8 +97,10 @@ class Trace:
             kept = tuple(_digest(getattr(ctx, s)) for s in ("condition", "index", "mask")
                          if hasattr(ctx, s) and not getattr(ctx, "random", False))  # a new mask
             # at every call is not a new graph: the program draws it (dropout's numpy_source)
+            declared = ctx.compile_key() if hasattr(ctx, "compile_key") else ()  # batch
+            # norm: which running averages it updates (their identity, not their values)
             parts.append((type(ctx).__name__, tuple(index[p] for p in ctx.parents),
-                          settings, kept, shape, t.name))
+                          settings, kept, declared, shape, t.name))
         return tuple(parts)
 
 
@@ -116,16 +118,20 @@ def _digest(value: Any) -> Any:
     return repr(value)
 
 
-class RandomStates:
-    """The states of the generators the graph's random ops draw from (dropout's ``rng``),
-    to put them back after a run that must not consume random numbers (a check's trace,
-    the compile-time run of the program)."""
+class SideEffects:
+    """What running the graph's ops changes besides their outputs: the generators the random
+    ops draw from (dropout's ``rng``) and the arrays an op updates in place (batch norm's
+    running averages, its ``compile_state()``). Saved here, put back by ``restore()`` after
+    a run that must not count as a step (a check's trace, the compile-time run)."""
 
     def __init__(self, order: list) -> None:
         rngs = {id(t._ctx.rng): t._ctx.rng for t in order
                 if t._ctx is not None and getattr(t._ctx, "random", False)
                 and hasattr(t._ctx, "rng")}
         self.saved = [(rng, _get_state(rng)) for rng in rngs.values()]
+        arrays = {id(a): a for t in order if t._ctx is not None
+                  and hasattr(t._ctx, "compile_state") for a in t._ctx.compile_state()}
+        self.arrays = [(a, a.copy()) for a in arrays.values()]
 
     def restore(self) -> None:
         for rng, state in self.saved:
@@ -133,6 +139,8 @@ class RandomStates:
                 rng.bit_generator.state = state
             else:
                 rng.set_state(state)
+        for array, values in self.arrays:
+            array[...] = values
 
 
 def _get_state(rng: Any) -> Any:
