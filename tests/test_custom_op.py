@@ -52,3 +52,95 @@ def test_a_broken_custom_rule_is_caught():
     Z = Tensor(np.array([[1.5, -2.0]]), requires_grad=True)
     WrongCube.apply(Z).sum().backward()
     assert not np.allclose(Z.grad, 3.0 * Z.data**2)
+
+
+# -- what the redesigned core keeps doing (found by a review of the new core) --------------------
+
+
+class Slotted(Function):
+    """An op of one's own that keeps its setting in __slots__, as the old contract had it."""
+
+    __slots__ = ("k",)
+    name = "slotted"
+
+    @classmethod
+    def apply(cls, x, k):
+        return cls.record(x.data * k, (x,), k=k)
+
+    def backward(self, g, out, x):
+        return (g * self.k,)
+
+
+def test_a_setting_kept_in_slots_reaches_the_rule():
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    Slotted.apply(x, 3.0).sum().backward()
+    assert np.array_equal(x.grad, np.full((2, 2), 3.0))
+
+
+class HandLog(Function):
+    name = "handlog"
+
+    def backward(self, g, out, x):
+        return (g / x,)
+
+
+def test_anomaly_mode_checks_an_op_made_by_hand():
+    import pytest
+
+    from tinygrad_edu import detect_anomaly
+    from tinygrad_edu.errors import AnomalyError
+    from tinygrad_edu.functions import make_result
+
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    with np.errstate(divide="ignore"), detect_anomaly(), pytest.raises(AnomalyError):
+        make_result(np.log(x.data), HandLog((x,)))
+
+
+def test_settings_by_position_are_refused_with_the_reason_and_defaults_hold():
+    import pytest
+
+    from tinygrad_edu import functions as F
+
+    X = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with pytest.raises(TypeError, match="by keyword"):
+        F.PowScalar.apply(X, 2.0)
+    F.Sum.apply(X).backward()  # numpy's defaults: every axis
+    assert np.array_equal(X.grad, np.ones((2, 3)))
+    X.zero_grad()
+    F.Transpose.apply(X).sum().backward()
+    assert np.array_equal(X.grad, np.ones((2, 3)))
+
+
+def test_zero_dimensional_edge_cases():
+    import pytest
+
+    from tinygrad_edu.errors import ShapeError
+
+    s = Tensor(2.0, requires_grad=True)
+    s.sum(axis=0).backward()
+    assert s.grad.shape == () and s.grad == 1.0
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ShapeError):
+        x.transpose(0, 3)  # not an axis of a matrix (numpy's rule), not wrapped round
+    y = x.sum() * 1.0
+    (y * 3.0).backward()
+    assert type(y.grad) is np.ndarray  # a 0-d intermediate's .grad is an array, as every .grad
+
+
+def test_a_complex_or_text_scalar_is_refused_not_cast():
+    import pytest
+
+    from tinygrad_edu.errors import DtypeError
+
+    x = Tensor(np.ones(2, dtype=np.float32))
+    with pytest.raises(DtypeError):
+        x * np.complex128(1 + 2j)
+    with pytest.raises(DtypeError):
+        x * np.str_("a")
+
+
+def test_dropout_imports_first():
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "import tinygrad_edu.dropout"], check=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .core.modes import MODE
+from .core.modes import HUNTING, MODE
 from .errors import AnomalyError, describe
 
 
@@ -29,11 +29,15 @@ def detect_anomaly() -> Any:
     so use it to hunt a problem, not in every training loop.
     """
     previous = MODE.anomaly
+    with HUNTING.lock:
+        HUNTING.threads += 1
     MODE.anomaly = CHECKS
     try:
         yield
     finally:
         MODE.anomaly = previous
+        with HUNTING.lock:
+            HUNTING.threads -= 1
 
 
 def check_forward_finite(out: Any) -> None:

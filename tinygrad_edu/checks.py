@@ -41,6 +41,7 @@ __all__ = [
     "optional_integer",
     "optional_text",
     "path",
+    "random_state",
     "real",
     "sequence",
     "tensor",
@@ -338,3 +339,25 @@ def axes(axis: Any, ndim: int, who: Any, op: str) -> tuple:
     if len(set(result)) != len(result):
         raise ShapeError(f"{op}: axis {axis!r} repeats an axis of {describe(who)}")
     return tuple(sorted(result))
+
+
+def random_state(seed: Any) -> Any:
+    """The object to draw from: the legacy global ``np.random`` module for ``None``, a
+    ``RandomState(seed)`` for an int, a Generator or RandomState as given.
+
+    All three offer ``standard_normal``, ``normal``, ``uniform`` and ``permutation``.
+    """
+    if seed is None or seed is np.random:
+        return np.random  # the legacy global stream that np.random.seed() sets
+    if isinstance(seed, np.random.Generator | np.random.RandomState):
+        return seed
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        if not 0 <= seed < 2**32:
+            raise ArgumentError(
+                f"seed must be an int from 0 to 2**32 - 1 (numpy's legacy seeds), not {seed}"
+            )
+        return np.random.RandomState(int(seed))
+    raise ArgumentTypeError(
+        f"seed must be None (numpy's global stream), an int, a np.random.Generator or a "
+        f"np.random.RandomState, not {describe_value(seed)}"
+    )

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .core.function import Function
 from .core.tensor import Tensor, _as_tensor
 from .errors import DtypeError, describe
-from .nn.init import random_state
 
 __all__ = ["Dropout", "check_keep_prob", "dropout"]
 
@@ -90,4 +90,4 @@ def dropout(A: Any, keep_prob: float = 0.8, training: bool = True, seed: Any = N
         raise DtypeError(f"dropout: needs floating-point data, but {describe(A)} is {A.dtype}")
     if not training or keep_prob == 1.0:
         return A
-    return Dropout.apply(A, keep_prob, random_state(seed))
+    return Dropout.apply(A, keep_prob, checks.random_state(seed))

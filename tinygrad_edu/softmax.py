@@ -69,7 +69,7 @@ class Softmax(Function):
     """A = softmax(Z) over the classes (axis 0) of Z (C, m) (F11.1);
     dZ = A * (dA - Σ_k dA_k A_k) (F11.2): each column's Jacobian diag(A) - A Aᵀ applied to dA.
 
-    The op keeps ``log_a`` = log A (computed as Z - max - log Σ e^(Z - max), exact where A
+    ``saved`` keeps log A (computed as Z - max - log Σ e^(Z - max), exact where A
     rounds to 0) for the cross-entropy that usually follows.
     """
 

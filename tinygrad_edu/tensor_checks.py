@@ -2,8 +2,9 @@
 
 ``Tensor(...)``'s name and ``requires_grad``; the settings of ``sum``/``mean`` (axis,
 keepdims), ``reshape``, ``transpose`` and ``broadcast_to``; two operands whose shapes do not
-fit (which axis, F7.1); the seed of ``backward()`` and ``grad()``. Each returns the value the
-op will use, or raises an error that names the call, what was given and what to do.
+fit (which axis, F7.1); the seed of ``backward()`` and ``grad()``. A check returns the value
+the op will use (or nothing), or raises an error that names the call, what was given and what
+to do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from . import checks, messages
 from .errors import ArgumentTypeError, BackwardError, DtypeError, ShapeError, describe
 
-_FLOAT_KINDS = ("float32", "float64")
+_KEPT_FLOAT_DTYPES = ("float32", "float64")
 
 
 def to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -27,7 +28,7 @@ def to_array(data: Any, dtype: Any) -> np.ndarray:
         return np.array(data, dtype=dtype, copy=True)
     if isinstance(data, np.ndarray | np.generic):
         arr = np.array(data, copy=True)
-        if arr.dtype.kind == "f" and arr.dtype.name not in _FLOAT_KINDS:
+        if arr.dtype.kind == "f" and arr.dtype.name not in _KEPT_FLOAT_DTYPES:
             arr = arr.astype(np.float64)
     else:
         try:
@@ -47,7 +48,8 @@ def constant(value: Any, like: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
     like_dtype = getattr(getattr(like, "data", None), "dtype", None)
-    if isinstance(value, int | float | bool | np.generic) and like_dtype is not None:
+    if isinstance(value, int | float | bool | np.integer | np.floating | np.bool_) and \
+            like_dtype is not None:
         data = np.asarray(value, dtype=like_dtype if like_dtype.kind == "f" else None)
         return data.astype(np.float64) if data.dtype.kind in "iu" else data
     return to_array(value, None)
@@ -71,6 +73,7 @@ def can_require_grad(t: Any, requires_grad: Any, who: str = "requires_grad_") ->
 
 
 def is_number(value: Any) -> bool:
+    """A real number that is not a bool (``x ** 2``, not ``x ** True``)."""
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool)
 
@@ -107,7 +110,8 @@ def permutation(x: Any, axes: tuple) -> tuple:
         return tuple(reversed(range(x.ndim)))
     if not all(type(a) is int for a in axes):
         axes = tuple(checks.integer(a, "transpose", "each of axes") for a in axes)
-    if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+    if any(not -x.ndim <= a < x.ndim for a in axes) or \
+            sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ShapeError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes "
                          f"of {describe(x)}")
     return tuple(int(a) % x.ndim for a in axes)
@@ -146,8 +150,8 @@ def seed(root: Any, gradient: Any) -> np.ndarray:
             raise BackwardError(messages.needs_seed(root))
         if not math.isfinite(root.data.item()):  # one value: no array-wide check needed
             raise BackwardError(messages.cost_not_finite(root))
-        one = np.array(1.0, dtype=root.data.dtype)  # dJ/dJ = 1
-        return np.ones(root.shape, dtype=one.dtype) if root.ndim else one  # (1, 1): ones
+        one = np.array(1.0, dtype=root.data.dtype)  # dJ/dJ = 1 (np.ones only for (1, 1): it is
+        return np.ones(root.shape, dtype=one.dtype) if root.ndim else one  # a Python function)
     values = gradient.data if hasattr(gradient, "_ctx") else gradient  # a Tensor's values
     kind = getattr(values, "dtype", None)
     if kind is None or kind.kind not in "biuf":  # not casting complex/text/objects

@@ -3,8 +3,9 @@
 ``backward`` visits the graph once, outputs before inputs, runs each op's rule on the
 upstream gradient and hands the results to its inputs, adding them up where a tensor feeds
 several ops (fan-out: ``x * x``). Every tensor that requires grad gets ``.grad``, an array of
-its shape and dtype; ``.grad`` accumulates over ``backward()`` calls until ``zero_grad()``, and
-a leaf's ``.grad`` is an array of its own, so an optimizer may change it in place.
+its shape and dtype; ``.grad`` accumulates over ``backward()`` calls until ``zero_grad()``. A
+leaf's ``.grad`` is an array of its own, so an optimizer may change it in place; an
+intermediate's ``.grad`` may be the same array as a neighbour's.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import advice
-from .. import tensor_checks as checks
-from .modes import MODE
+from .. import advice, tensor_checks
+from .modes import HUNTING, MODE
 
 
 class Shortcut:
@@ -56,13 +56,15 @@ def topological_order(roots: Any, only_requires_grad: bool = True) -> list:
 def run(roots: list, seeds: list, create_graph: bool, keep: set | None) -> tuple:
     """The chain rule from ``roots`` (dJ/droot = ``seeds``) to every tensor that requires grad:
     into ``.grad``, or for ``grad()`` returned for the tensors in ``keep``. The rules get arrays,
-    or Tensors with ``create_graph`` (then their arithmetic is recorded)."""
+    or Tensors with ``create_graph`` (then their arithmetic is recorded). Returns the
+    gradients of ``keep``, the first computed tensor an earlier backward reached, and whether
+    a leaf's ``.grad`` was added to (for ``advice.after_backward``)."""
     grads: dict = {}  # tensor -> dJ/d(tensor), added up over the paths seen so far
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     passed: dict = {}  # tensor -> what fused rules gave it past its own rule (Shortcut)
     found, store = {}, _Store()
-    check = MODE.anomaly.backward if MODE.anomaly else None
+    check = MODE.anomaly.backward if HUNTING.threads and MODE.anomaly else None
     for node in reversed(topological_order(roots)):  # dJ/dJ first, then outputs → inputs
         dout = grads.pop(node, None)  # what this tensor's own rule passes on
         total = dout
@@ -74,13 +76,14 @@ def run(roots: list, seeds: list, create_graph: bool, keep: set | None) -> tuple
         if keep is not None:
             if node in keep:
                 found[node] = total
-        elif ctx is not None and node.grad is None and total.dtype is node.data.dtype:
+        elif (ctx is not None and node.grad is None and type(total) is np.ndarray
+              and total.dtype is node.data.dtype):
             node.grad = total  # an intermediate's first gradient: the common case, inline
             store.shared.add(id(total))
         else:
             store.add(node, total)
-        if ctx is None or dout is None:
-            continue
+        if ctx is None or dout is None:  # a leaf has no rule; a tensor reached only by a
+            continue  # Shortcut has had its gradient passed on already
         if create_graph:
             dinputs = ctx.backward(dout, node, *ctx.parents)
         else:  # the rule on arrays: dZ = dA * ..., dW = dZ @ A_prev.T, ...
@@ -122,10 +125,10 @@ class _Store:
         self.revisited, self.accumulated, self.shared = None, False, set()
 
     def add(self, node: Any, total: Any) -> None:
-        if total.dtype != node.data.dtype:  # a float32 weight that met float64 data
-            total = total.astype(node.data.dtype)
+        if type(total) is not np.ndarray or total.dtype != node.data.dtype:  # a 0-d result, or
+            total = np.asarray(total, dtype=node.data.dtype)  # a float32 weight met float64 data
         if node.grad is not None:  # accumulation: a second backward, or a leaf used again
-            node.grad = node.grad + total
+            node.grad = np.asarray(node.grad + total)  # (0-d arrays add up to a scalar)
             if node._ctx is None:
                 self.accumulated = True
             elif self.revisited is None:
@@ -140,8 +143,8 @@ class _Store:
 
 def backward(root: Any, gradient: Any = None) -> None:
     """Fill ``.grad`` of every tensor ``root`` depends on that requires grad."""
-    checks.can_backward(root, "backward()")
-    seed = checks.seed(root, gradient)
+    tensor_checks.can_backward(root, "backward()")
+    seed = tensor_checks.seed(root, gradient)
     rerun = root._ctx is not None and root.grad is not None
     recording, MODE.grad = MODE.grad, False  # the rules' own arithmetic records nothing
     try:

@@ -2,8 +2,8 @@
 
       x ──┐
           ├──▶ [ ctx: Mul ] ──▶ z = x * y      forward:  numpy on the arrays
-      y ──┘    parents = (x, y)                backward: dz ──▶ (dx, dy) = (dz * y, dz * x)
-               needs_input_grad = (True, False)
+      y ──┘    parents = (x, y)                backward: dz ──▶ (dx, dy) = (dz * y, None)
+               needs_input_grad = (True, False)                  (y needs no gradient)
 
 An op gives ``forward(*arrays, **settings)`` (numpy in, an array out) and its rule
 ``backward(self, dout, out, *inputs)``, one gradient per input (None where
@@ -22,8 +22,10 @@ Array = Any  # an np.ndarray, a Tensor inside grad(..., create_graph=True), or a
 
 
 class Function:
-    """The op that made a tensor, the tensors it used (``parents``), its settings (axis,
-    exponent: attributes, ``attributes()``) and, apart, the arrays ``saved`` for its rule."""
+    """One node of the graph, the op that made a tensor: ``parents`` (its input tensors),
+    ``needs_input_grad`` (one bool per parent), its settings as attributes (``self.axis``,
+    ``self.exponent``; ``attributes()`` lists them) and, apart from them, ``saved``: what the
+    forward computed that the rule or a cost reuses (the sigmoid's -log A)."""
 
     __slots__ = ("__dict__", "needs_input_grad", "parents", "saved")  # settings: __dict__
     name = "function"  # in graphs, errors and explain()
@@ -33,18 +35,27 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Any:
-        """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded."""
-        if settings or len(inputs) > 2:
-            return cls.record(cls.forward(*[x.data for x in inputs], **settings), inputs,
-                              **settings)
-        if len(inputs) == 1:  # the fast paths of most ops: the same call without * and **
-            return cls.record(cls.forward(inputs[0].data), inputs)
-        return cls.record(cls.forward(inputs[0].data, inputs[1].data), inputs)
+        """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded.
+        Tensors go by position, settings by keyword (``PowScalar.apply(x, exponent=2.0)``)."""
+        try:
+            if settings or len(inputs) > 2:
+                data = cls.forward(*[x.data for x in inputs], **settings)
+            elif len(inputs) == 1:  # the fast paths of most ops: the same call without * and **
+                data = cls.forward(inputs[0].data)
+            else:
+                data = cls.forward(inputs[0].data, inputs[1].data)
+        except AttributeError:
+            if all(hasattr(x, "data") for x in inputs):
+                raise
+            raise TypeError(f"{cls.__name__}.apply(tensors..., setting=value): the op's "
+                            "settings go by keyword, its inputs are tensors") from None
+        return cls.record(data, inputs, **settings) if settings else cls.record(data, inputs)
 
     @classmethod
-    def record(cls, data: Any, inputs: tuple, saved: Any = None, **settings: Any) -> Any:
+    def record(cls, data: Any, inputs: tuple, *, saved: Any = None, **settings: Any) -> Any:
         """The tensor around ``data``, computed from ``inputs``; the op is remembered only when
-        some input needs a gradient and grad mode is on."""
+        some input needs a gradient and grad mode is on: each setting becomes an attribute,
+        ``saved`` goes to ``ctx.saved``."""
         if len(inputs) == 1:  # the same, without a loop, for ops of one or two inputs
             needs = (inputs[0].requires_grad,)
         elif len(inputs) == 2:
@@ -55,24 +66,23 @@ class Function:
             return inputs[0]._from_op(data, None)
         ctx = cls.__new__(cls)  # the fields of __init__, set here without its call
         ctx.parents, ctx.needs_input_grad, ctx.saved = inputs, needs, saved
-        if settings:
-            ctx.__dict__.update(settings)
-        out = inputs[0]._from_op(data, ctx)
-        if MODE.anomaly:  # detect_anomaly(): is this op the first to make a nan?
-            MODE.anomaly.forward(out)
-        return out
+        if settings:  # setattr: an op of one's own may keep its settings in __slots__
+            for key, value in settings.items():
+                setattr(ctx, key, value)
+        return inputs[0]._from_op(data, ctx)
 
     def __init__(self, parents: tuple = (), needs_input_grad: tuple | None = None,
                  saved: Any = None) -> None:  # an op made by hand: Op((x,))
         self.parents, self.saved = parents, saved
         self.needs_input_grad = needs_input_grad or tuple([p.requires_grad for p in parents])
 
-    def backward(self, g: Array, out: Array, *inputs: Array) -> tuple:
-        raise NotImplementedError
+    def backward(self, dout: Array, out: Array, *inputs: Array) -> tuple:
+        raise NotImplementedError(f"{self.name}: define backward(self, dout, out, *inputs)")
 
     def attributes(self) -> dict:
         """The op's settings (axis, exponent, slope, ...) for graphs and explain()."""
-        slots = [s for c in type(self).__mro__[:-2] for s in c.__dict__.get("__slots__", ())]
+        ops = [c for c in type(self).__mro__ if c not in (Function, object)]
+        slots = [s for c in ops for s in c.__dict__.get("__slots__", ())]
         return {k: getattr(self, k) for k in [*vars(self), *slots] if hasattr(self, k)}
 
     def fuses_into(self, cost: str) -> bool:

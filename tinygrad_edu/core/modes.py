@@ -14,10 +14,22 @@ class _Mode(threading.local):
     def __init__(self) -> None:
         self.grad = True  # record graphs (off inside no_grad)
         self.anomaly: Any = False  # detect_anomaly()'s checks (tinygrad_edu/anomaly.py)
-        self.saved: list[bool] = []  # the modes that no_grad/enable_grad blocks restore
+        self.grad_stack: list[bool] = []  # the modes that no_grad/enable_grad blocks restore
 
 
 MODE = _Mode()
+
+
+class _Hunting:
+    """How many threads are inside ``detect_anomaly()``: a plain counter the hot path reads
+    before ``MODE.anomaly`` (a thread-local lookup costs as much as the rest of an op's
+    bookkeeping), so that the checks cost nothing while no thread hunts a nan."""
+
+    threads = 0
+    lock = threading.Lock()
+
+
+HUNTING = _Hunting()
 
 
 class _GradSwitch(contextlib.ContextDecorator):
@@ -27,12 +39,12 @@ class _GradSwitch(contextlib.ContextDecorator):
         self.enabled = enabled
 
     def __enter__(self) -> _GradSwitch:
-        MODE.saved.append(MODE.grad)
+        MODE.grad_stack.append(MODE.grad)
         MODE.grad = self.enabled
         return self
 
     def __exit__(self, *exc: object) -> None:
-        MODE.grad = MODE.saved.pop()
+        MODE.grad = MODE.grad_stack.pop()
 
 
 def no_grad() -> _GradSwitch:

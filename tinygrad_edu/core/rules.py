@@ -53,7 +53,8 @@ def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
 
 class Add(Function):
     """z = x + y;  dx = dz, dy = dz (each summed back to its shape: db = Σ dZ)."""
-    name, forward, infix, broadcasts = "add", staticmethod(np.add), "+", True
+    name, forward = "add", staticmethod(np.add)
+    infix, broadcasts = "+", True  # written x + y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -63,7 +64,8 @@ class Add(Function):
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz."""
-    name, forward, infix, broadcasts = "sub", staticmethod(np.subtract), "-", True
+    name, forward = "sub", staticmethod(np.subtract)
+    infix, broadcasts = "-", True  # written x - y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -73,7 +75,8 @@ class Sub(Function):
 
 class Mul(Function):
     """z = x * y (element-wise);  dx = dz * y, dy = dz * x."""
-    name, forward, infix, broadcasts = "mul", staticmethod(np.multiply), "*", True
+    name, forward = "mul", staticmethod(np.multiply)
+    infix, broadcasts = "*", True  # written x * y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -83,7 +86,8 @@ class Mul(Function):
 
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * x / y² = -dz * z / y."""
-    name, forward, infix, broadcasts = "div", staticmethod(np.divide), "/", True
+    name, forward = "div", staticmethod(np.divide)
+    infix, broadcasts = "/", True  # written x / y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -104,14 +108,17 @@ class Neg(Function):
 
 class PowScalar(Function):
     """z = x ** p for a number p;  dx = dz * p x^(p-1)  (x ** y for a tensor y: ops/)."""
-    name, infix, numpy_source = "pow", "**", ("{0} ** {exponent!r}", 4)
-    forward = staticmethod(lambda x, exponent: x**exponent)
+    name, forward = "pow", staticmethod(lambda x, exponent: x**exponent)
+    infix = "**"  # written x ** p
+    numpy_source = ("{0} ** {exponent!r}", 4)  # compile's (template, precedence of **)
 
     def backward(self, dz, z, x):
         p = self.exponent
         if p == 0:  # x⁰ = 1 is constant: dx = 0, also at x = 0 (not 0 · 0⁻¹ = nan)
             return (dz * 0.0,)
-        return (dz * (2 * x),) if p == 2 else (dz * (p * x ** (p - 1)),)  # the square: 2x dz
+        if p == 2:  # the square: dx = 2x dz
+            return (dz * (2 * x),)
+        return (dz * (p * x ** (p - 1)),)  # dx = dz p x^(p-1)
 
     def explain_formula(self, x):  # explain writes x**p
         return "pow", (x, self.exponent), None
@@ -120,7 +127,8 @@ class PowScalar(Function):
 class MatMul(Function):
     """Z = W @ A_prev;  dW = dZ A_prevᵀ,  dA_prev = Wᵀ dZ (F3.3, F4.2; the 1/m is in dZ).
     Vectors and stacks of matrices: ``general_backward`` (ops/matmul.py)."""
-    name, forward, infix = "matmul", staticmethod(np.matmul), "@"
+    name, forward = "matmul", staticmethod(np.matmul)
+    infix = "@"  # written W @ A
     general_backward: Any
 
     def backward(self, dZ, Z, W, A_prev):
@@ -187,34 +195,44 @@ class ReLU(Function):
 
 @lru_cache(maxsize=1024)
 def kept_shape(shape: tuple, axis: Any) -> tuple:
-    """``shape`` with the axes a reduction summed over kept as 1."""
-    axes = range(len(shape)) if axis is None else axis if type(axis) is tuple else (axis,)
-    reduced = {a % len(shape) for a in axes}
+    """``shape`` with the axes a reduction went over kept as 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    reduced = {a % len(shape) for a in (axis if type(axis) is tuple else (axis,))} if shape else ()
     return tuple(1 if i in reduced else n for i, n in enumerate(shape))
+
+
+def spread(ds: Array, x_shape: tuple, axis: Any) -> Array:
+    """Every x that went into a sum (a mean, a max) gets that sum's gradient ``ds``."""
+    return broadcast_to(ds.reshape(kept_shape(x_shape, axis)), x_shape)
 
 
 class Sum(Function):
     """s = Σ x over ``axis`` (numpy's settings: axis, keepdims);  dx = ds, for every term."""
     name, forward = "sum", staticmethod(np.sum)
+    axis, keepdims = None, False  # numpy's defaults: all axes
 
     def backward(self, ds, s, x):
-        return (broadcast_to(ds.reshape(kept_shape(x.shape, self.axis)), x.shape),)
+        return (spread(ds, x.shape, self.axis),)
 
 
 class Mean(Function):
     """s = 1/n Σ x over ``axis``;  dx = ds / n (the 1/m of the course's mean cost)."""
     name, forward = "mean", staticmethod(np.mean)
+    axis, keepdims = None, False
 
     def backward(self, ds, s, x):
-        return (Sum.backward(self, ds, s, x)[0] * (1.0 / self.count(x.shape)),)
+        return (spread(ds, x.shape, self.axis) * (1.0 / self.count(x.shape)),)
 
     def count(self, shape: tuple) -> int:  # n: how many values each mean is taken over
         return math.prod(n for n, k in zip(shape, kept_shape(shape, self.axis)) if k == 1)
 
     def explain_divisor(self) -> tuple:  # explain writes 1.0 / n as 1 / m over the examples
         x = self.parents[0]
-        over = [i for i, k in enumerate(kept_shape(x.shape, self.axis)) if k == 1 < x.shape[i]]
-        return ("m" if over == [x.ndim - 1] else str(self.count(x.shape))), self.count(x.shape)
+        n = self.count(x.shape)
+        kept = kept_shape(x.shape, self.axis)
+        over = [i for i, k in enumerate(kept) if k == 1 and x.shape[i] > 1]  # reduced axes
+        return ("m" if over == [x.ndim - 1] else str(n)), n
 
 
 class Reshape(Function):
@@ -229,15 +247,16 @@ class Reshape(Function):
 class Transpose(Function):
     """y = x.transpose(axes);  dx = dy.transpose(the inverse of axes) (2-D: dx = dyᵀ)."""
     name, forward = "transpose", staticmethod(np.transpose)
+    axes = None  # numpy's default: all axes reversed
 
     def backward(self, dy, y, x):
-        return (dy.transpose(tuple(np.argsort(self.axes))),)
+        return (dy.transpose(None if self.axes is None else tuple(np.argsort(self.axes))),)
 
     def explain_formula(self, x):  # explain writes xᵀ, compile x.T
         return "transpose", (x,), self.axes
 
     def numpy_source(self, src, x):
-        return f"{x}.T" if self.axes == (1, 0) else f"{x}.transpose({self.axes})"
+        return f"{x}.T" if self.axes in ((1, 0), None) else f"{x}.transpose({self.axes})"
 
 
 class BroadcastTo(Function):

@@ -4,9 +4,10 @@ It holds ``data`` (an ``np.ndarray``), ``grad`` (None until ``backward()`` fills
 ``requires_grad``, an optional ``name`` in the course's notation (``W1``, ``Z1``) and ``_ctx``,
 the op that made it (None for a leaf: data, parameters, constants). The operators run the ops
 of ``rules.py``, ``backward`` runs ``engine.py``. The further ops add their methods where they
-are defined (``ops/``), numpy's functions on tensors come from ``numpy_protocols.py``, and
-``float(J)``, ``==``, ``W -= lr * dW``, ``detach()`` and the dtype rules of ``Tensor(...)``
-from ``tensor_python.py``.
+are defined (``ops/``), numpy's functions on tensors come from ``numpy_protocols.py``;
+``float(J)``, ``==``, ``W -= lr * dW``, ``detach()``, ``zero_grad()`` and ``swapaxes`` from
+``tensor_python.py``; the dtype rules of ``Tensor(...)`` and the argument checks from
+``tensor_tensor_checks.py``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import advice
-from .. import tensor_checks as checks
+from .. import advice, tensor_checks
 from ..tensor_python import ArrayBehaviour
 from . import engine
+from .modes import HUNTING, MODE
 from .rules import (
     Add,
     BroadcastTo,
@@ -61,9 +62,9 @@ class Tensor(ArrayBehaviour):
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None,
                  dtype: Any = None) -> None:
-        self.data = checks.to_array(data.data if isinstance(data, Tensor) else data, dtype)
-        self.grad, self._ctx, self.name = None, None, checks.tensor_name(name)
-        self.requires_grad = requires_grad is not False and checks.can_require_grad(
+        self.data = tensor_checks.to_array(data.data if isinstance(data, Tensor) else data, dtype)
+        self.grad, self._ctx, self.name = None, None, tensor_checks.tensor_name(name)
+        self.requires_grad = requires_grad is not False and tensor_checks.can_require_grad(
             self, requires_grad, "Tensor")
 
     @classmethod
@@ -72,6 +73,8 @@ class Tensor(ArrayBehaviour):
         t = object.__new__(cls)
         t.data = data if type(data) is np.ndarray else np.asarray(data)  # 0-d: an array
         t.grad, t.name, t._ctx, t.requires_grad = None, None, ctx, ctx is not None
+        if HUNTING.threads and ctx is not None and MODE.anomaly:  # the first op making a nan?
+            MODE.anomaly.forward(t)
         return t
 
     shape = property(lambda self: self.data.shape)
@@ -86,7 +89,7 @@ class Tensor(ArrayBehaviour):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Switch gradient tracking on (or off) for this leaf, in place; returns ``self``."""
-        self.requires_grad = checks.can_require_grad(self, requires_grad)
+        self.requires_grad = tensor_checks.can_require_grad(self, requires_grad)
         return self
 
     __add__, __radd__ = _operators(Add)
@@ -99,7 +102,9 @@ class Tensor(ArrayBehaviour):
         return Neg.apply(self)
 
     def __pow__(self, p: Any) -> Tensor:  # a tensor exponent: x.power(y), ops/elementwise.py
-        return PowScalar.apply(self, exponent=float(p)) if checks.is_number(p) else self.power(p)
+        if tensor_checks.is_number(p):
+            return PowScalar.apply(self, exponent=float(p))
+        return self.power(p)
 
     def exp(self) -> Tensor:
         return Exp.apply(self)
@@ -117,21 +122,21 @@ class Tensor(ArrayBehaviour):
         return ReLU.apply(self)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Sum.apply(self, **checks.reduction("sum", self, axis, keepdims))
+        return Sum.apply(self, **tensor_checks.reduction("sum", self, axis, keepdims))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Mean.apply(self, **checks.reduction("mean", self, axis, keepdims))
+        return Mean.apply(self, **tensor_checks.reduction("mean", self, axis, keepdims))
 
     def reshape(self, *shape: Any) -> Tensor:
-        return Reshape.apply(self, shape=checks.new_shape(self, shape))
+        return Reshape.apply(self, shape=tensor_checks.new_shape(self, shape))
 
     def transpose(self, *axes: Any) -> Tensor:
-        return Transpose.apply(self, axes=checks.permutation(self, axes))
+        return Transpose.apply(self, axes=tensor_checks.permutation(self, axes))
 
     T = property(lambda self: Transpose.apply(self, axes=tuple(range(self.ndim))[::-1]))
 
     def broadcast_to(self, shape: tuple) -> Tensor:
-        return BroadcastTo.apply(self, shape=checks.broadcast_shape(self, shape))
+        return BroadcastTo.apply(self, shape=tensor_checks.broadcast_shape(self, shape))
 
 
 def binary(op: type, x: Any, y: Any) -> Tensor:
@@ -142,7 +147,7 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
     try:
         out = op.apply(x, y)
     except ValueError as error:
-        raise checks.operands_error(op, x, y, error) from None
+        raise tensor_checks.operands_error(op, x, y, error) from None
     if x.data.ndim != y.data.ndim and op.broadcasts:
         advice.rank1_broadcast(op.name, x, y, out.shape)
     return out
@@ -150,7 +155,9 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
 
 def _as_tensor(value: Any, like: Any = None) -> Tensor:
     """``value``, or a constant made of it (a number takes the float dtype of ``like``)."""
-    return value if type(value) is Tensor else Tensor._from_op(checks.constant(value, like), None)
+    if type(value) is Tensor:
+        return value
+    return Tensor._from_op(tensor_checks.constant(value, like), None)
 
 
 make_result = Tensor._from_op  # the name the ops around the core use

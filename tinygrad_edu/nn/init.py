@@ -30,33 +30,11 @@ from typing import Any
 import numpy as np
 
 from .. import checks
-from ..errors import ArgumentError, ArgumentTypeError
 
 RandomSource = Any  # None | int | np.random.Generator | np.random.RandomState
+random_state = checks.random_state  # the object to draw from (its old address)
 
 __all__ = ["INITS", "course", "he", "is_count", "random_state", "xavier", "zeros"]
-
-
-def random_state(seed: RandomSource) -> Any:
-    """The object to draw from: the legacy global ``np.random`` module for ``None``, a
-    ``RandomState(seed)`` for an int, a Generator or RandomState as given.
-
-    All three offer ``standard_normal``, ``normal``, ``uniform`` and ``permutation``.
-    """
-    if seed is None or seed is np.random:
-        return np.random  # the legacy global stream that np.random.seed() sets
-    if isinstance(seed, np.random.Generator | np.random.RandomState):
-        return seed
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        if not 0 <= seed < 2**32:
-            raise ArgumentError(
-                f"seed must be an int from 0 to 2**32 - 1 (numpy's legacy seeds), not {seed}"
-            )
-        return np.random.RandomState(int(seed))
-    raise ArgumentTypeError(
-        f"seed must be None (numpy's global stream), an int, a np.random.Generator or a "
-        f"np.random.RandomState, not {checks.describe_value(seed)}"
-    )
 
 
 def is_count(value: Any, minimum: int = 1) -> bool:

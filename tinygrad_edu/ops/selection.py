@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import checks, tensor_checks
 from ..core.function import Array, Function
-from ..core.rules import Sum, kept_shape, values
+from ..core.rules import kept_shape, spread, values
 from ..core.tensor import Tensor
 from ..errors import ShapeError, describe
 
@@ -22,13 +22,14 @@ class Max(Function):
     """s = max x over ``axis``;  dx = ds at the maximum (shared equally between ties)."""
 
     name, forward = "max", staticmethod(np.max)
+    axis, keepdims = None, False  # numpy's defaults: all axes
 
     def backward(self, g, out, x):
         kept = kept_shape(x.shape, self.axis)
         hit = values(x) == values(out).reshape(kept)
         reduced = tuple(i for i, n in enumerate(kept) if n == 1)
         share = hit / hit.sum(axis=reduced, keepdims=True)
-        return (Sum.backward(self, g, out, x)[0] * share,)  # ds spread over x, times the share
+        return (spread(g, x.shape, self.axis) * share,)  # each maximum's share of ds
 
 
 class Min(Max):
