@@ -37,10 +37,11 @@ class Function:
     def apply(cls, *inputs: Any, **settings: Any) -> Any:
         """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded.
         Tensors go by position, settings by keyword (``PowScalar.apply(x, exponent=2.0)``)."""
+        n = len(inputs)
         try:
-            if settings or len(inputs) > 2:
+            if settings or n > 2:
                 data = cls.forward(*[x.data for x in inputs], **settings)
-            elif len(inputs) == 1:  # the fast paths of most ops: the same call without * and **
+            elif n == 1:  # the fast paths of most ops: the same call without * and **
                 data = cls.forward(inputs[0].data)
             else:
                 data = cls.forward(inputs[0].data, inputs[1].data)
@@ -56,9 +57,10 @@ class Function:
         """The tensor around ``data``, computed from ``inputs``; the op is remembered only when
         some input needs a gradient and grad mode is on: each setting becomes an attribute,
         ``saved`` goes to ``ctx.saved``."""
-        if len(inputs) == 1:  # the same, without a loop, for ops of one or two inputs
+        n = len(inputs)
+        if n == 1:  # the same, without a loop, for ops of one or two inputs
             needs = (inputs[0].requires_grad,)
-        elif len(inputs) == 2:
+        elif n == 2:
             needs = (inputs[0].requires_grad, inputs[1].requires_grad)
         else:
             needs = tuple([x.requires_grad for x in inputs])
