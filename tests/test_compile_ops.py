@@ -249,3 +249,19 @@ def test_random_networks_train_100_steps_like_eager(seed, widths, activation, co
         assert J == J_eager.item()
     for p, q in zip(model.parameters(), twin.parameters()):
         assert np.array_equal(p.data, q.data)
+
+
+def test_a_cost_scaled_by_a_number_compiles_bit_for_bit():
+    """J = 0.5 Σ tanh(W1 X + b1): the sum's rule reshapes the number 0.5, which the generated
+    code writes as np.reshape(0.5, (1, 1)) (a float has no .reshape)."""
+    rng = np.random.default_rng(0)
+    W1 = Tensor(rng.normal(size=(3, 2)), requires_grad=True, name="W1")
+    b1 = Tensor(np.zeros((3, 1)), requires_grad=True, name="b1")
+    X = rng.normal(size=(2, 5))
+    step = tinygrad_edu.compile(lambda X: (W1 @ X + b1).tanh().sum() * 0.5, [W1, b1])
+    for _ in range(2):  # the traced call and the checked one
+        J, (dW1, db1) = step(X)
+    eager = (W1 @ Tensor(X) + b1).tanh().sum() * 0.5
+    eager.backward()
+    assert J == float(eager)
+    assert np.array_equal(dW1, W1.grad) and np.array_equal(db1, b1.grad)

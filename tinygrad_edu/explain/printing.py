@@ -149,6 +149,8 @@ def _fmt(s: Any, notation: str, notes: dict, memo: dict | None = None) -> tuple[
         return f"np.sum({inner}, axis={_axis_text(axes)}{extra})", _ATOM
     if op == "reshape":
         inner, ip = _fmt(args[0], notation, notes, memo)
+        if args[0].op == "const" or _is_number(inner):  # a number has no .reshape
+            return f"np.reshape({inner}, {tuple(s.attrs)})", _ATOM
         inner = inner if ip == _ATOM else f"({inner})"
         return f"{inner}.reshape({', '.join(map(str, s.attrs)) or '()'})", _ATOM
     if op == "broadcast_to":
@@ -233,3 +235,12 @@ def explanation_html(explanation: Any) -> str:
     return ("<table><tr><th>gradient</th><th>(the engine's rule)</th>"
             "<th>(the course's form)</th><th>shape</th></tr>" + "".join(rows) +
             "</table>" + extra)
+
+
+def _is_number(text: str) -> bool:
+    """``0.5``, ``-2``, ``1e-05``: text that is a number (compile may name a gradient by it)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
