@@ -28,7 +28,7 @@ LATE_EDGES_FOR_NOW = {
 MAX_LINES = 450  # "≤ ~400 lines": 400 and a margin for a docstring or two
 # the core's line budget: it stops the engine from growing back (it was 1,238 lines before
 # issue 12's redesign)
-CORE_BUDGET = 750
+CORE_BUDGET = 760
 
 # the layers, lowest first: a module may import its own layer and the layers below
 LAYERS = [
