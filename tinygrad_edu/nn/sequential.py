@@ -65,7 +65,7 @@ class Sequential(Module):
     def forward(self, X: Any) -> Any:
         A = X
         for layer in self._layers:
-            A = layer(A)
+            A = layer.forward(A)  # what layer(A) runs, one call less per layer
         return A
 
     def __getitem__(self, index: int | slice) -> Any:
