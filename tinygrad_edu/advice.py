@@ -39,7 +39,7 @@ def _stacklevel() -> int:
 
 
 def rank1_broadcast(op: str, x: Any, y: Any, result_shape: tuple) -> None:
-    """Called by an element-wise op whose operands have different numbers of axes."""
+    """Called by an element-wise op of a vector (n,) and a matrix: warns when it is (n, 1)."""
     vector, column = (x, y) if x.data.ndim == 1 else (y, x)
     if not (vector.data.ndim == 1 and column.data.ndim == 2):
         return

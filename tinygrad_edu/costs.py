@@ -65,6 +65,14 @@ def _check_targets(A: Tensor, Y: Tensor, op: str, what: str = "labels") -> None:
                              f"the {what} {describe(Y)}")
 
 
+def _binary_labels(A: Tensor, Y: Any, op: str) -> Tensor:
+    """The labels of a binary cross-entropy: a tensor of A's shape, every value in [0, 1]."""
+    Y = Y if type(Y) is Tensor else labels_tensor(Y, A, op)
+    _check_targets(A, Y, op)
+    checks.unit_interval_labels(Y, op)
+    return Y
+
+
 def _examples(A: Tensor) -> int:
     """m, the number of examples: the number of columns (the last axis)."""
     return A.shape[-1] if A.ndim else 1
@@ -77,13 +85,10 @@ def _reduce(per_element: np.ndarray, reduction: str, m: int) -> np.ndarray:
 
 class _Cost(Function):
     """What the course's costs of (predictions, labels) share: ``m`` (the number of columns),
-    the reduction ("mean": 1/m Σ, "sum": Σ) and recording the op; the labels get no gradient."""
+    the reduction ("mean": 1/m Σ, "sum": Σ), both recorded as settings; the labels get no
+    gradient."""
 
     explain_cost = True  # explain names an unnamed cost by its formula, not T<k>
-
-    @classmethod
-    def _record(cls, data: np.ndarray, X: Tensor, Y: Tensor, m: int, reduction: str) -> Tensor:
-        return cls.record(data, (X, Y), m=m, reduction=reduction)
 
     def attributes(self) -> dict:
         return {"reduction": self.reduction}
@@ -119,10 +124,8 @@ class BinaryCrossEntropy(_Cost):
 
     @classmethod
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, A, "binary_cross_entropy")
-        _check_targets(A, Y, "binary_cross_entropy")
+        Y = _binary_labels(A, Y, cls.name)
         a, y = A.data, Y.data
-        checks.unit_interval_labels(Y, "binary_cross_entropy")
         after_sigmoid = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
         if not after_sigmoid:  # sigmoid's outputs are in [0, 1] by construction: no pass
             checks.unit_interval_predictions(A, "binary_cross_entropy")
@@ -135,10 +138,8 @@ class BinaryCrossEntropy(_Cost):
                 + (1.0 - y) * np.log(np.maximum(1.0 - a, _LOG_FLOOR))
             )
         m = _examples(A)
-        result = cls._record(_reduce(per_example, reduction, m), A, Y, m, reduction)
-        if result._ctx is not None:
-            result._ctx.after_sigmoid = after_sigmoid
-        return result
+        return cls.record(_reduce(per_example, reduction, m), (A, Y), m=m, reduction=reduction,
+                          after_sigmoid=after_sigmoid)
 
     def backward(self, g, out, A, Y):
         g_over_m = self.g_over_m(g)
@@ -169,13 +170,11 @@ class BinaryCrossEntropyWithLogits(_Cost):
 
     @classmethod
     def apply(cls, Z: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
-        Y = Y if type(Y) is Tensor else labels_tensor(Y, Z, "binary_cross_entropy_with_logits")
-        _check_targets(Z, Y, "binary_cross_entropy_with_logits")
+        Y = _binary_labels(Z, Y, cls.name)
         z, y = Z.data, Y.data
-        checks.unit_interval_labels(Y, "binary_cross_entropy_with_logits")
         m = _examples(Z)
-        return cls._record(_reduce(np.logaddexp(0.0, z) - y * z, reduction, m), Z, Y, m,
-                           reduction)
+        return cls.record(_reduce(np.logaddexp(0.0, z) - y * z, reduction, m), (Z, Y), m=m,
+                          reduction=reduction)
 
     def backward(self, g, out, Z, Y):
         return (sigmoid_of(Z) - Y) * self.g_over_m(g), None  # dZ = (A - Y) / m
@@ -199,8 +198,8 @@ class MeanSquaredError(_Cost):
         _check_targets(H, Y, "mse_loss", what="targets")
         m = _examples(H)
         d = H.data - Y.data
-        return cls._record((d * d).sum() * (0.5 / m if reduction == "mean" else 0.5), H, Y, m,
-                           reduction)
+        return cls.record((d * d).sum() * (0.5 / m if reduction == "mean" else 0.5), (H, Y),
+                          m=m, reduction=reduction)
 
     def backward(self, g, out, H, Y):
         return (H - Y) * self.g_over_m(g), None  # dH = (H - Y) / m

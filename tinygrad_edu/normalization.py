@@ -63,12 +63,15 @@ class BatchNorm(Function):
     name = "batch_norm"
     viz_symbol = "batch norm"  # drawn in its node by viz
     course_defaults: ClassVar[dict] = {"eps": 1e-5}  # viz does not draw these settings
+    running: tuple = (None, None, 0.1)  # (running_mean, running_var, momentum) batch_norm updates
 
     @classmethod
-    def apply(cls, Z: Tensor, gamma: Tensor, beta: Tensor, eps: float) -> Tensor:
+    def apply(cls, Z: Tensor, gamma: Tensor, beta: Tensor, eps: float,
+              running: tuple = running) -> Tensor:
         z_norm, std = batch_statistics(Z.data, eps)
         data = gamma.data * z_norm + beta.data  # Z̃ = γ Z_norm + β
-        return cls.record(data, (Z, gamma, beta), eps=eps, m=Z.shape[1], z_norm=z_norm, std=std)
+        return cls.record(data, (Z, gamma, beta), eps=eps, m=Z.shape[1], z_norm=z_norm, std=std,
+                          running=running)  # running: the arrays batch_norm updates (compile)
 
     def numpy_source(self, src, Z, gamma, beta):
         """compile: the forward as ``batch_statistics`` computes it on arrays (the same numpy
@@ -100,7 +103,7 @@ class BatchNorm(Function):
     def compile_running(self) -> tuple:
         """``(running_mean, running_var, momentum)`` this call updated (arrays or None),
         as ``batch_norm`` declared them on the op for ``compile``."""
-        return getattr(self, "running", None) or (None, None, 0.1)
+        return self.running
 
     def compile_key(self) -> tuple:
         """For ``compile``'s graph key: which arrays the running averages are, the momentum."""
@@ -208,9 +211,7 @@ def batch_norm(
         # Z̃ = γ (Z - running_mean) / √(running_var + ε) + β, with ordinary recorded ops
         scale = 1.0 / np.sqrt(var_values + eps)
         return gamma * ((Z - mean_values) * scale) + beta
-    out = BatchNorm.apply(Z, gamma, beta, float(eps))
-    if out._ctx is not None:  # for compile: the arrays this call updates (numpy_source)
-        out._ctx.running = (mean_values, var_values, momentum)
+    out = BatchNorm.apply(Z, gamma, beta, float(eps), (mean_values, var_values, momentum))
     m = Z.shape[1]
     if mean_values is not None:
         mean_values *= 1.0 - momentum

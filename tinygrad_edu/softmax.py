@@ -160,10 +160,8 @@ class CategoricalCrossEntropy(_Cost):
         after_softmax = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
         log_a = A._ctx.saved if after_softmax else np.log(np.maximum(A.data, np.exp(-100.0)))
         m = A.shape[1]
-        result = cls._record(_reduce(-(Y.data * log_a), reduction, m), A, Y, m, reduction)
-        if result._ctx is not None:
-            result._ctx.after_softmax = after_softmax
-        return result
+        return cls.record(_reduce(-(Y.data * log_a), reduction, m), (A, Y), m=m,
+                          reduction=reduction, after_softmax=after_softmax)
 
     def backward(self, g, out, A, Y):
         g_over_m = self.g_over_m(g)
@@ -196,7 +194,7 @@ class CategoricalCrossEntropyWithLogits(_Cost):
         _check_targets(Z, Y, "categorical_cross_entropy_with_logits")
         m = Z.shape[1]
         per_element = -(Y.data * _log_softmax(Z.data))
-        return cls._record(_reduce(per_element, reduction, m), Z, Y, m, reduction)
+        return cls.record(_reduce(per_element, reduction, m), (Z, Y), m=m, reduction=reduction)
 
     def backward(self, g, out, Z, Y):
         return (softmax_of(Z) - Y) * self.g_over_m(g), None  # dZ = (A - Y) / m

@@ -94,7 +94,7 @@ def run(roots: list, seeds: list, create_graph: bool, keep: set | None) -> tuple
             if type(d) is Shortcut:
                 _take_shortcut(node, parent, d, grads, passed, check)
                 continue
-            if check is not None:
+            if check is not None:  # (_add, written out: this loop is the hot path)
                 check(node, parent, d)
             grads[parent] = d if parent not in grads else grads[parent] + d  # fan-out: add
     return found, store.revisited, store.accumulated

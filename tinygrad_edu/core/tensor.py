@@ -148,8 +148,8 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
         out = op.apply(x, y)
     except ValueError as error:
         raise tensor_checks.operands_error(op, x, y, error) from None
-    if x.data.ndim != y.data.ndim and op.broadcasts:
-        advice.rank1_broadcast(op.name, x, y, out.shape)
+    if x.data.ndim * y.data.ndim == 2 and op.broadcasts:  # a vector (n,) meets a matrix
+        advice.rank1_broadcast(op.name, x, y, out.shape)  # the rank-1 trap, if (n, 1)
     return out
 
 

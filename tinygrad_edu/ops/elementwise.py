@@ -23,35 +23,23 @@ from ..errors import ShapeError, describe
 class Maximum(Function):
     """z = max(x, y) element-wise;  the gradient goes to the larger, half each on a tie."""
 
-    name = "maximum"
-    forward = staticmethod(np.maximum)
+    name, forward = "maximum", staticmethod(np.maximum)
     broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
+    wins = staticmethod(lambda xv, yv: xv > yv)  # where x is the one kept
 
     def backward(self, g, out, x, y):
         xv, yv = values(x), values(y)
-        to_x = (xv > yv) + 0.5 * (xv == yv)
-        px, py = self.parents
-        return (
-            sum_to_shape(g * to_x, x.shape) if px.requires_grad else None,
-            sum_to_shape(g * (1.0 - to_x), y.shape) if py.requires_grad else None,
-        )
+        to_x = self.wins(xv, yv) + 0.5 * (xv == yv)
+        need_x, need_y = self.needs_input_grad
+        return (sum_to_shape(g * to_x, x.shape) if need_x else None,
+                sum_to_shape(g * (1.0 - to_x), y.shape) if need_y else None)
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """z = min(x, y) element-wise;  the gradient goes to the smaller, half each on a tie."""
 
-    name = "minimum"
-    forward = staticmethod(np.minimum)
-    broadcasts = True  # viz labels an argument's broadcast edge (4, 1) → (4, 400)
-
-    def backward(self, g, out, x, y):
-        xv, yv = values(x), values(y)
-        to_x = (xv < yv) + 0.5 * (xv == yv)
-        px, py = self.parents
-        return (
-            sum_to_shape(g * to_x, x.shape) if px.requires_grad else None,
-            sum_to_shape(g * (1.0 - to_x), y.shape) if py.requires_grad else None,
-        )
+    name, forward = "minimum", staticmethod(np.minimum)
+    wins = staticmethod(lambda xv, yv: xv < yv)
 
 
 class Pow(Function):

@@ -105,6 +105,22 @@ class ScatterAdd(Function):
         return f"scatter({x.bare}, {src.const(self.index)}, {self.shape})"
 
 
+def _joined(op: str, join: Any, tensors: tuple, axis: Any) -> tuple:
+    """The tensors of ``np.concatenate`` / ``np.stack`` (arrays made tensors), the joined
+    array and the axis as a non-negative int; a refusal names the shapes."""
+    if type(axis) is not int:
+        axis = checks.integer(axis, op, "axis")
+    tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
+    if not tensors:
+        raise ShapeError(f"{op}: needs at least one tensor")
+    try:
+        data = join([t.data for t in tensors], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as exc:
+        shapes = ", ".join(describe(t) for t in tensors)
+        raise ShapeError(f"{op} along axis {axis} of [{shapes}]: {exc}") from None
+    return tensors, data, axis % data.ndim
+
+
 class Concatenate(Function):
     """y = concatenate(xs, axis);  each dx is its own slice of dy."""
 
@@ -112,17 +128,7 @@ class Concatenate(Function):
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
-        if type(axis) is not int:
-            axis = checks.integer(axis, "concatenate", "axis")
-        tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
-        if not tensors:
-            raise ShapeError("concatenate: needs at least one tensor")
-        try:
-            data = np.concatenate([t.data for t in tensors], axis=axis)
-        except (ValueError, np.exceptions.AxisError) as exc:
-            shapes = ", ".join(describe(t) for t in tensors)
-            raise ShapeError(f"concatenate along axis {axis} of [{shapes}]: {exc}") from None
-        axis = axis % data.ndim
+        tensors, data, axis = _joined("concatenate", np.concatenate, tensors, axis)
         return cls.record(data, tensors, axis=axis, sizes=[t.shape[axis] for t in tensors])
 
     def backward(self, g, out, *xs):
@@ -144,17 +150,8 @@ class Stack(Function):
 
     @classmethod
     def apply(cls, tensors: tuple, axis: int = 0) -> Tensor:
-        if type(axis) is not int:
-            axis = checks.integer(axis, "stack", "axis")
-        tensors = tuple(t if type(t) is Tensor else Tensor(t) for t in tensors)
-        if not tensors:
-            raise ShapeError("stack: needs at least one tensor")
-        try:
-            data = np.stack([t.data for t in tensors], axis=axis)
-        except (ValueError, np.exceptions.AxisError) as exc:
-            shapes = ", ".join(describe(t) for t in tensors)
-            raise ShapeError(f"stack along axis {axis} of [{shapes}]: {exc}") from None
-        return cls.record(data, tensors, axis=axis % data.ndim)
+        tensors, data, axis = _joined("stack", np.stack, tensors, axis)
+        return cls.record(data, tensors, axis=axis)
 
     def backward(self, g, out, *xs):
         return tuple(
