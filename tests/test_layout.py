@@ -32,7 +32,8 @@ CORE_BUDGET = 760
 
 # the layers, lowest first: a module may import its own layer and the layers below
 LAYERS = [
-    {"errors", "checks", "advice", "notebook", "messages", "tensor_checks", "core.modes"},
+    {"errors", "checks", "advice", "notebook", "messages", "tensor_checks", "grad_store",
+     "core.modes"},
     {"core.function", "core.rules", "core.engine", "core.tensor", "core", "tensor_python",
      "anomaly"},
     {"ops", "ops.elementwise", "ops.matmul", "ops.selection", "numpy_protocols", "higher_order"},

@@ -22,8 +22,6 @@ from .core.rules import (
     Sum,
     Tanh,
     Transpose,
-    broadcast_to,
-    log,
     sum_to_shape,
     values,
 )
@@ -52,6 +50,8 @@ from .ops.elementwise import (
     Pow,
     Sqrt,
     Where,
+    broadcast_to,
+    log,
     maximum,
     minimum,
     where,

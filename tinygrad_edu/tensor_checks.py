@@ -138,6 +138,13 @@ def operands_error(op: type, x: Any, y: Any, error: ValueError) -> Exception:
     return error
 
 
+def op_inputs(op: type, inputs: tuple) -> None:
+    """``Op.apply(x, 2.0)``: the op's inputs are tensors, its settings go by keyword."""
+    if not all(hasattr(x, "data") for x in inputs):
+        raise TypeError(f"{op.__name__}.apply(tensors..., setting=value): the op's settings go "
+                        "by keyword, its inputs are tensors")
+
+
 def can_backward(root: Any, what: str) -> None:
     if not root.requires_grad:
         raise BackwardError(messages.cannot_backward(root, what))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import checks, messages
+from . import checks, messages, tensor_checks
 from .core import engine
 from .core.modes import MODE
 from .errors import BackwardError, NameLookupError, NoRuleError, ShapeError, describe
@@ -48,6 +48,16 @@ class ArrayBehaviour:
     name: str | None
     _from_op: Any  # Tensor._from_op: an op's output (here: constants)
     transpose: Any
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    dtype = property(lambda self: self.data.dtype)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking on (or off) for this leaf, in place; returns ``self``."""
+        self.requires_grad = tensor_checks.can_require_grad(self, requires_grad)
+        return self
 
     # -- the values, Python's protocols of a container, the printed form --------------------------
 

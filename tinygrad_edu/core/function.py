@@ -6,77 +6,68 @@
                needs_input_grad = (True, False)                  (y needs no gradient)
 
 An op gives ``forward(*arrays, **settings)`` (numpy in, an array out) and its rule
-``backward(self, dout, out, *inputs)``, one gradient per input (None where
-``needs_input_grad`` says none is wanted); for an activation, ``backward(self, dA, A, Z)``.
-The rules use only what arrays and Tensors both have (``*``, ``@``, ``.T``, ``.sum``): the
-engine runs them on arrays, ``grad(create_graph=True)`` on Tensors, ``explain`` on symbols.
+``backward(self, dout, out, *inputs)``: one gradient per input, None where
+``needs_input_grad`` wants none (for an activation, ``backward(self, dA, A, Z)``). The rules use
+only what arrays and Tensors both have (``*``, ``@``, ``.T``, ``.sum``): the engine runs them on
+arrays, ``grad(create_graph=True)`` on Tensors, ``explain`` on symbols.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import tensor_checks
 from .modes import MODE
 
 Array = Any  # an np.ndarray, a Tensor inside grad(..., create_graph=True), or a symbol
 
-
 class Function:
-    """One node of the graph, the op that made a tensor: ``parents`` (its input tensors),
-    ``needs_input_grad`` (one bool per parent), its settings as attributes (``self.axis``,
-    ``self.exponent``; ``attributes()`` lists them) and, apart from them, ``saved``: what the
-    forward computed that the rule or a cost reuses (the sigmoid's -log A)."""
-
+    """The op that made a tensor: ``parents`` (its input tensors), ``needs_input_grad`` (a bool
+    per parent), its settings as attributes (``self.axis``; ``attributes()`` lists them) and,
+    apart, ``saved``: what the forward computed that the rule reuses (the sigmoid's -log A)."""
     __slots__ = ("__dict__", "needs_input_grad", "parents", "saved")  # settings: __dict__
     name = "function"  # in graphs, errors and explain()
-    fuses_with: frozenset = frozenset()  # the costs whose fused rule replaces this one's
     infix: str | None = None  # viz, explain and compile write x + y, W @ A, x ** p
     broadcasts = False  # element-wise on operands of different shapes (viz labels the edge)
-
-    @classmethod
-    def apply(cls, *inputs: Any, **settings: Any) -> Any:
-        """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded.
-        Tensors go by position, settings by keyword (``PowScalar.apply(x, exponent=2.0)``)."""
-        n = len(inputs)
-        try:
-            if settings or n > 2:
-                data = cls.forward(*[x.data for x in inputs], **settings)
-            elif n == 1:  # the fast paths of most ops: the same call without * and **
-                data = cls.forward(inputs[0].data)
-            else:
-                data = cls.forward(inputs[0].data, inputs[1].data)
-        except AttributeError:
-            if all(hasattr(x, "data") for x in inputs):
-                raise
-            raise TypeError(f"{cls.__name__}.apply(tensors..., setting=value): the op's "
-                            "settings go by keyword, its inputs are tensors") from None
-        return cls.record(data, inputs, **settings) if settings else cls.record(data, inputs)
-
-    @classmethod
-    def record(cls, data: Any, inputs: tuple, *, saved: Any = None, **settings: Any) -> Any:
-        """The tensor around ``data``, computed from ``inputs``; the op is remembered only when
-        some input needs a gradient and grad mode is on: each setting becomes an attribute,
-        ``saved`` goes to ``ctx.saved``."""
-        n = len(inputs)
-        if n == 1:  # the same, without a loop, for ops of one or two inputs
-            needs = (inputs[0].requires_grad,)
-        elif n == 2:
-            needs = (inputs[0].requires_grad, inputs[1].requires_grad)
-        else:
-            needs = tuple([x.requires_grad for x in inputs])
-        if True not in needs or not MODE.grad:
-            return inputs[0]._from_op(data, None)
-        ctx = cls.__new__(cls)  # the fields of __init__, set here without its call
-        ctx.parents, ctx.needs_input_grad, ctx.saved = inputs, needs, saved
-        if settings:  # setattr: an op of one's own may keep its settings in __slots__
-            for key, value in settings.items():
-                setattr(ctx, key, value)
-        return inputs[0]._from_op(data, ctx)
+    fuses_with: frozenset = frozenset()  # the costs whose fused rule replaces this one's
 
     def __init__(self, parents: tuple = (), needs_input_grad: tuple | None = None,
                  saved: Any = None) -> None:  # an op made by hand: Op((x,))
         self.parents, self.saved = parents, saved
         self.needs_input_grad = needs_input_grad or tuple([p.requires_grad for p in parents])
+
+    @classmethod
+    def apply(cls, *inputs: Any, **settings: Any) -> Any:
+        """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded."""
+        try:
+            if settings or len(inputs) > 2:
+                data = cls.forward(*[x.data for x in inputs], **settings)
+            elif len(inputs) == 1:  # the fast paths of most ops: the same, without * and **
+                data = cls.forward(inputs[0].data)
+            else:
+                data = cls.forward(inputs[0].data, inputs[1].data)
+        except AttributeError:
+            tensor_checks.op_inputs(cls, inputs)  # Op.apply(x, 2.0): a setting by position
+            raise
+        return cls.record(data, inputs, **settings) if settings else cls.record(data, inputs)
+
+    @classmethod
+    def record(cls, data: Any, inputs: tuple, *, saved: Any = None, **settings: Any) -> Any:
+        """The tensor around ``data``, computed from ``inputs``. The op is remembered (its
+        settings as attributes, ``saved`` apart) if grad mode is on and an input needs a grad."""
+        if len(inputs) == 1:  # (one input and two written out: the hot path)
+            needs = (inputs[0].requires_grad,)
+        elif len(inputs) == 2:
+            needs = (inputs[0].requires_grad, inputs[1].requires_grad)
+        else:
+            needs = tuple([x.requires_grad for x in inputs])
+        if True not in needs or not MODE.grad:
+            return inputs[0]._from_op(data, None)
+        ctx = cls.__new__(cls)  # __init__'s fields, set here without its call
+        ctx.parents, ctx.needs_input_grad, ctx.saved = inputs, needs, saved
+        for key, value in settings.items():  # setattr: settings may be in __slots__
+            setattr(ctx, key, value)
+        return inputs[0]._from_op(data, ctx)
 
     def backward(self, dout: Array, out: Array, *inputs: Array) -> tuple:
         raise NotImplementedError(f"{self.name}: define backward(self, dout, out, *inputs)")
@@ -86,7 +77,3 @@ class Function:
         ops = [c for c in type(self).__mro__ if c not in (Function, object)]
         slots = [s for c in ops for s in c.__dict__.get("__slots__", ())]
         return {k: getattr(self, k) for k in [*vars(self), *slots] if hasattr(self, k)}
-
-    def fuses_into(self, cost: str) -> bool:
-        """Whether the cost ``cost`` may fuse this op's rule into its own (``Shortcut``)."""
-        return cost in self.fuses_with

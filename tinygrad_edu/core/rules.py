@@ -1,10 +1,7 @@
-"""The course's primitive ops: the forward and the derivative rule side by side.
-
-An activation ``A = g(Z)`` has ``backward(self, dA, A, Z) -> (dZ,)``, an op of two inputs
-``backward(self, dz, z, x, y) -> (dx, dy)``. ``infix``, ``broadcasts``, ``explain_formula``
-and ``numpy_source`` say how ``viz``, ``explain`` and ``compile`` write an op. The further
-ops are in ``tinygrad_edu/ops/``, the costs in ``costs.py``.
-"""
+"""The course's primitive ops, each a forward beside its derivative rule: an activation
+``A = g(Z)`` has ``backward(self, dA, A, Z) -> (dZ,)``, an op of two inputs
+``backward(self, dz, z, x, y) -> (dx, dy)``. ``infix``, ``broadcasts``, ``explain_*`` and
+``numpy_source`` say how ``viz``, ``explain`` and ``compile`` write an op."""
 
 from __future__ import annotations
 
@@ -17,22 +14,9 @@ import numpy as np
 from .function import Array, Function
 
 
-def is_tensor(x: Any) -> bool:
-    return type(x) is not np.ndarray and hasattr(x, "_ctx")
-
-
 def values(x: Array) -> np.ndarray:
     """The numpy values of ``x`` (masks and counts are constants, never differentiated)."""
-    return x.data if is_tensor(x) else x
-
-
-def log(x: Array) -> Array:  # the rules' helpers: one call for arrays, Tensors and symbols
-    return x.log() if is_tensor(x) else np.log(x)
-
-
-def broadcast_to(x: Array, shape: tuple) -> Array:
-    return BroadcastTo.apply(x, shape=shape) if is_tensor(x) else np.broadcast_to(x, shape)
-
+    return x if type(x) is np.ndarray or not hasattr(x, "_ctx") else x.data
 
 def sum_to_shape(g: Array, shape: tuple) -> Array:
     """Undo broadcasting (F7.1): sum ``g`` over the axes numpy broadcast to reach ``shape``.
@@ -42,7 +26,6 @@ def sum_to_shape(g: Array, shape: tuple) -> Array:
     summed = g.sum(axis=summed_axes(g.shape, shape), keepdims=True)
     return summed.reshape(shape) if summed.ndim != len(shape) else summed
 
-
 @lru_cache(maxsize=4096)  # a training loop meets the same pairs of shapes again and again
 def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
     """The axes broadcasting added (in front) or stretched (size 1 in ``shape``)."""
@@ -50,85 +33,68 @@ def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
     return tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)
 
-
 class Add(Function):
     """z = x + y;  dx = dz, dy = dz (each summed back to its shape: db = Σ dZ)."""
-    name, forward = "add", staticmethod(np.add)
-    infix, broadcasts = "+", True  # written x + y; its operands may broadcast
+    name, forward, infix, broadcasts = "add", staticmethod(np.add), "+", True
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz, x.shape) if need_x else None,
                 sum_to_shape(dz, y.shape) if need_y else None)
 
-
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz."""
-    name, forward = "sub", staticmethod(np.subtract)
-    infix, broadcasts = "-", True  # written x - y; its operands may broadcast
+    name, forward, infix, broadcasts = "sub", staticmethod(np.subtract), "-", True
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz, x.shape) if need_x else None,
                 sum_to_shape(-dz, y.shape) if need_y else None)
 
-
 class Mul(Function):
     """z = x * y (element-wise);  dx = dz * y, dy = dz * x."""
-    name, forward = "mul", staticmethod(np.multiply)
-    infix, broadcasts = "*", True  # written x * y; its operands may broadcast
+    name, forward, infix, broadcasts = "mul", staticmethod(np.multiply), "*", True
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz * y, x.shape) if need_x else None,
                 sum_to_shape(dz * x, y.shape) if need_y else None)
 
-
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * x / y² = -dz * z / y."""
-    name, forward = "div", staticmethod(np.divide)
-    infix, broadcasts = "/", True  # written x / y; its operands may broadcast
+    name, forward, infix, broadcasts = "div", staticmethod(np.divide), "/", True
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz / y, x.shape) if need_x else None,
                 sum_to_shape(-(dz * z) / y, y.shape) if need_y else None)
 
-
 class Neg(Function):
     """z = -x;  dx = -dz."""
     name, forward = "neg", staticmethod(np.negative)
-
-    def backward(self, dz, z, x):
-        return (-dz,)
+    def backward(self, dz, z, x): return (-dz,)
 
     def explain_formula(self, x):  # explain writes -x
         return "neg", (x,), None
 
-
 class PowScalar(Function):
     """z = x ** p for a number p;  dx = dz * p x^(p-1)  (x ** y for a tensor y: ops/)."""
-    name, forward = "pow", staticmethod(lambda x, exponent: x**exponent)
-    infix = "**"  # written x ** p
+    name, forward, infix = "pow", staticmethod(lambda x, exponent: x**exponent), "**"
     numpy_source = ("{0} ** {exponent!r}", 4)  # compile's (template, precedence of **)
 
     def backward(self, dz, z, x):
         p = self.exponent
         if p == 0:  # x⁰ = 1 is constant: dx = 0, also at x = 0 (not 0 · 0⁻¹ = nan)
             return (dz * 0.0,)
-        if p == 2:  # the square: dx = 2x dz
-            return (dz * (2 * x),)
-        return (dz * (p * x ** (p - 1)),)  # dx = dz p x^(p-1)
+        return (dz * (2 * x),) if p == 2 else (dz * (p * x ** (p - 1)),)  # dx = dz p x^(p-1)
 
     def explain_formula(self, x):  # explain writes x**p
         return "pow", (x, self.exponent), None
 
-
 class MatMul(Function):
     """Z = W @ A_prev;  dW = dZ A_prevᵀ,  dA_prev = Wᵀ dZ (F3.3, F4.2; the 1/m is in dZ).
     Vectors and stacks of matrices: ``general_backward`` (ops/matmul.py)."""
-    name, forward = "matmul", staticmethod(np.matmul)
-    infix = "@"  # written W @ A
+    name, forward, infix = "matmul", staticmethod(np.matmul), "@"
     general_backward: Any
 
     def backward(self, dZ, Z, W, A_prev):
@@ -138,29 +104,20 @@ class MatMul(Function):
         return (dZ @ A_prev.T if need_W else None,  # dW = dZ A_prevᵀ
                 W.T @ dZ if need_A else None)  # dA_prev = Wᵀ dZ
 
-
 class Exp(Function):
     """A = e^Z;  dZ = dA * A."""
     name, forward = "exp", staticmethod(np.exp)
-
-    def backward(self, dA, A, Z):
-        return (dA * A,)  # dZ = dA * e^Z = dA * A
-
+    def backward(self, dA, A, Z): return (dA * A,)  # dZ = dA * e^Z = dA * A
 
 class Log(Function):
     """A = ln Z;  dZ = dA / Z."""
     name, forward = "log", staticmethod(np.log)
-
-    def backward(self, dA, A, Z):
-        return (dA / Z,)  # dZ = dA / Z
-
+    def backward(self, dA, A, Z): return (dA / Z,)
 
 class Sigmoid(Function):
-    """A = σ(Z) = 1 / (1 + e^-Z) (F1.1, F2.1);  dZ = dA * A(1 - A).
-
-    Computed as exp(-log(1 + e^-Z)), without overflow at Z = ±1000; ``saved`` keeps
-    -log A = log(1 + e^-Z) for the cross-entropy that usually follows, which may fuse its rule
-    with this one (``fuses_with``, ``engine.Shortcut``)."""
+    """A = σ(Z) = 1 / (1 + e^-Z) (F1.1, F2.1);  dZ = dA * A(1 - A). Computed as
+    exp(-log(1 + e^-Z)), without overflow at Z = ±1000; ``saved`` is -log A for the
+    cross-entropy that may fuse its rule with this one (``fuses_with``, ``engine.Shortcut``)."""
     name, fuses_with = "sigmoid", frozenset({"binary_cross_entropy"})
     numpy_source = "sigmoid({0.bare})"  # compile's helper: the same formula
 
@@ -169,29 +126,21 @@ class Sigmoid(Function):
         minus_log_A = np.logaddexp(0.0, -Z.data)
         return cls.record(np.exp(-minus_log_A), (Z,), saved=minus_log_A)
 
-    def backward(self, dA, A, Z):
-        return (dA * (A * (1.0 - A)),)  # dZ = dA * A(1 - A)
+    def backward(self, dA, A, Z): return (dA * (A * (1.0 - A)),)  # dZ = dA * A(1 - A)
 
     def explain_formula(self, Z):  # explain writes σ(Z)
         return "sigmoid", (Z,), None
 
-
 class Tanh(Function):
     """A = tanh(Z) (F2.2);  dZ = dA * (1 - A²)."""
     name, forward = "tanh", staticmethod(np.tanh)
-
-    def backward(self, dA, A, Z):
-        return (dA * (1.0 - A * A),)  # dZ = dA * (1 - A²)
-
+    def backward(self, dA, A, Z): return (dA * (1.0 - A * A),)  # dZ = dA * (1 - A²)
 
 class ReLU(Function):
     """A = max(0, Z) (F2.4);  dZ = dA where Z > 0, else 0 (relu'(0) = 0: ``dZ[Z <= 0] = 0``)."""
-    name, numpy_source = "relu", "np.maximum({0.bare}, 0.0)"
-    forward = staticmethod(lambda Z: np.maximum(Z, 0.0))
-
-    def backward(self, dA, A, Z):
-        return (dA * (values(Z) > 0),)  # dZ = dA * 1{Z > 0}
-
+    name, forward = "relu", staticmethod(lambda Z: np.maximum(Z, 0.0))
+    numpy_source = "np.maximum({0.bare}, 0.0)"
+    def backward(self, dA, A, Z): return (dA * (values(Z) > 0),)  # dZ = dA * 1{Z > 0}
 
 @lru_cache(maxsize=1024)
 def kept_shape(shape: tuple, axis: Any) -> tuple:
@@ -201,20 +150,18 @@ def kept_shape(shape: tuple, axis: Any) -> tuple:
     reduced = {a % len(shape) for a in (axis if type(axis) is tuple else (axis,))} if shape else ()
     return tuple(1 if i in reduced else n for i, n in enumerate(shape))
 
-
 def spread(ds: Array, x_shape: tuple, axis: Any) -> Array:
     """Every x that went into a sum (a mean, a max) gets that sum's gradient ``ds``."""
-    return broadcast_to(ds.reshape(kept_shape(x_shape, axis)), x_shape)
-
+    ds = ds.reshape(kept_shape(x_shape, axis))
+    if type(ds) is np.ndarray or not hasattr(ds, "_ctx"):  # an array, or explain's symbol
+        return np.broadcast_to(ds, x_shape)
+    return BroadcastTo.apply(ds, shape=x_shape)  # a Tensor, inside grad(create_graph=True)
 
 class Sum(Function):
     """s = Σ x over ``axis`` (numpy's settings: axis, keepdims);  dx = ds, for every term."""
     name, forward = "sum", staticmethod(np.sum)
     axis, keepdims = None, False  # numpy's defaults: all axes
-
-    def backward(self, ds, s, x):
-        return (spread(ds, x.shape, self.axis),)
-
+    def backward(self, ds, s, x): return (spread(ds, x.shape, self.axis),)
 
 class Mean(Function):
     """s = 1/n Σ x over ``axis``;  dx = ds / n (the 1/m of the course's mean cost)."""
@@ -228,21 +175,15 @@ class Mean(Function):
         return math.prod(n for n, k in zip(shape, kept_shape(shape, self.axis)) if k == 1)
 
     def explain_divisor(self) -> tuple:  # explain writes 1.0 / n as 1 / m over the examples
-        x = self.parents[0]
-        n = self.count(x.shape)
-        kept = kept_shape(x.shape, self.axis)
-        over = [i for i, k in enumerate(kept) if k == 1 and x.shape[i] > 1]  # reduced axes
-        return ("m" if over == [x.ndim - 1] else str(n)), n
-
+        shape = self.parents[0].shape
+        over = [i for i, k in enumerate(kept_shape(shape, self.axis)) if k == 1 and shape[i] > 1]
+        return ("m" if over == [len(shape) - 1] else str(self.count(shape))), self.count(shape)
 
 class Reshape(Function):
     """y = x.reshape(shape);  dx = dy.reshape(x.shape)."""
-    name, numpy_source = "reshape", "{0}.reshape({shape})"
-    forward = staticmethod(lambda x, shape: x.reshape(shape))
-
-    def backward(self, dy, y, x):
-        return (dy.reshape(x.shape),)
-
+    name, forward = "reshape", staticmethod(lambda x, shape: x.reshape(shape))
+    numpy_source = "{0}.reshape({shape})"
+    def backward(self, dy, y, x): return (dy.reshape(x.shape),)
 
 class Transpose(Function):
     """y = x.transpose(axes);  dx = dy.transpose(the inverse of axes) (2-D: dx = dyᵀ)."""
@@ -257,7 +198,6 @@ class Transpose(Function):
 
     def numpy_source(self, src, x):
         return f"{x}.T" if self.axes in ((1, 0), None) else f"{x}.transpose({self.axes})"
-
 
 class BroadcastTo(Function):
     """y = x broadcast to ``shape``;  dx = dy summed over the broadcast axes (F7.1)."""

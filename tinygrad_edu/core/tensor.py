@@ -1,14 +1,9 @@
-"""``Tensor``: a numpy array that remembers how it was computed.
-
-It holds ``data`` (an ``np.ndarray``), ``grad`` (None until ``backward()`` fills it),
-``requires_grad``, an optional ``name`` in the course's notation (``W1``, ``Z1``) and ``_ctx``,
-the op that made it (None for a leaf: data, parameters, constants). The operators run the ops
-of ``rules.py``, ``backward`` runs ``engine.py``. The further ops add their methods where they
-are defined (``ops/``), numpy's functions on tensors come from ``numpy_protocols.py``;
-``float(J)``, ``==``, ``W -= lr * dW``, ``detach()``, ``zero_grad()`` and ``swapaxes`` from
-``tensor_python.py``; the dtype rules of ``Tensor(...)`` and the argument checks from
-``tensor_tensor_checks.py``.
-"""
+"""``Tensor``: a numpy array that remembers how it was computed. It holds ``data`` (an
+``np.ndarray``), ``grad`` (None until ``backward()`` fills it), ``requires_grad``, a ``name``
+in the course's notation (``W1``, ``Z1``) and ``_ctx``, the op that made it (None for a leaf).
+The operators run the rules of ``rules.py``; ``float(J)``, ``W -= lr * dW``, ``shape`` and
+the like come from ``tensor_python.py``, further ops from ``ops/``, numpy's functions from
+``numpy_protocols.py``, the checks of the arguments from ``tensor_checks.py``."""
 
 from __future__ import annotations
 
@@ -18,39 +13,13 @@ import numpy as np
 
 from .. import advice, tensor_checks
 from ..tensor_python import ArrayBehaviour
-from . import engine
+from . import engine, rules
 from .modes import HUNTING, MODE
-from .rules import (
-    Add,
-    BroadcastTo,
-    Div,
-    Exp,
-    Log,
-    MatMul,
-    Mean,
-    Mul,
-    Neg,
-    PowScalar,
-    ReLU,
-    Reshape,
-    Sigmoid,
-    Sub,
-    Sum,
-    Tanh,
-    Transpose,
-)
 
 
 def _operators(op: type) -> tuple:
-    """The methods of ``x op y`` and of ``y op x`` for a tensor ``x`` (``W @ X``, ``1 - A``)."""
-    def method(self: Tensor, other: Any) -> Tensor:
-        return binary(op, self, other)
-
-    def reflected(self: Tensor, other: Any) -> Tensor:
-        return binary(op, other, self)
-
-    return method, reflected
-
+    """The methods ``x op y`` and ``y op x`` for a tensor ``x`` (``W @ X``, ``1 - A``)."""
+    return (lambda x, y: binary(op, x, y)), (lambda x, y: binary(op, y, x))
 
 class Tensor(ArrayBehaviour):
     """An array with reverse-mode autodiff: ``Tensor(data, requires_grad=False, name=None,
@@ -77,67 +46,45 @@ class Tensor(ArrayBehaviour):
             MODE.anomaly.forward(t)
         return t
 
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
-    dtype = property(lambda self: self.data.dtype)
-
     def backward(self, gradient: Any = None) -> None:
         """Fill ``.grad`` of every tensor this one depends on that requires grad (``gradient``:
         dJ/d(self), none for a cost). Gradients add up: ``zero_grad()`` between steps."""
         engine.backward(self, gradient)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Switch gradient tracking on (or off) for this leaf, in place; returns ``self``."""
-        self.requires_grad = tensor_checks.can_require_grad(self, requires_grad)
-        return self
+    __add__, __radd__ = _operators(rules.Add)
+    __sub__, __rsub__ = _operators(rules.Sub)
+    __mul__, __rmul__ = _operators(rules.Mul)
+    __truediv__, __rtruediv__ = _operators(rules.Div)
+    __matmul__, __rmatmul__ = _operators(rules.MatMul)
 
-    __add__, __radd__ = _operators(Add)
-    __sub__, __rsub__ = _operators(Sub)
-    __mul__, __rmul__ = _operators(Mul)
-    __truediv__, __rtruediv__ = _operators(Div)
-    __matmul__, __rmatmul__ = _operators(MatMul)
-
-    def __neg__(self) -> Tensor:
-        return Neg.apply(self)
+    def __neg__(self) -> Tensor: return rules.Neg.apply(self)
+    def exp(self) -> Tensor: return rules.Exp.apply(self)
+    def log(self) -> Tensor: return rules.Log.apply(self)
+    def sigmoid(self) -> Tensor: return rules.Sigmoid.apply(self)
+    def tanh(self) -> Tensor: return rules.Tanh.apply(self)
+    def relu(self) -> Tensor: return rules.ReLU.apply(self)
 
     def __pow__(self, p: Any) -> Tensor:  # a tensor exponent: x.power(y), ops/elementwise.py
         if tensor_checks.is_number(p):
-            return PowScalar.apply(self, exponent=float(p))
+            return rules.PowScalar.apply(self, exponent=float(p))
         return self.power(p)
 
-    def exp(self) -> Tensor:
-        return Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return Log.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return Sigmoid.apply(self)
-
-    def tanh(self) -> Tensor:
-        return Tanh.apply(self)
-
-    def relu(self) -> Tensor:
-        return ReLU.apply(self)
-
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Sum.apply(self, **tensor_checks.reduction("sum", self, axis, keepdims))
+        return rules.Sum.apply(self, **tensor_checks.reduction("sum", self, axis, keepdims))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Mean.apply(self, **tensor_checks.reduction("mean", self, axis, keepdims))
+        return rules.Mean.apply(self, **tensor_checks.reduction("mean", self, axis, keepdims))
 
     def reshape(self, *shape: Any) -> Tensor:
-        return Reshape.apply(self, shape=tensor_checks.new_shape(self, shape))
+        return rules.Reshape.apply(self, shape=tensor_checks.new_shape(self, shape))
 
     def transpose(self, *axes: Any) -> Tensor:
-        return Transpose.apply(self, axes=tensor_checks.permutation(self, axes))
+        return rules.Transpose.apply(self, axes=tensor_checks.permutation(self, axes))
 
-    T = property(lambda self: Transpose.apply(self, axes=tuple(range(self.ndim))[::-1]))
+    T = property(lambda self: rules.Transpose.apply(self, axes=tuple(range(self.ndim))[::-1]))
 
     def broadcast_to(self, shape: tuple) -> Tensor:
-        return BroadcastTo.apply(self, shape=tensor_checks.broadcast_shape(self, shape))
-
+        return rules.BroadcastTo.apply(self, shape=tensor_checks.broadcast_shape(self, shape))
 
 def binary(op: type, x: Any, y: Any) -> Tensor:
     """``op`` on two operands (a number or array: a constant); shapes that do not fit say which
@@ -152,12 +99,10 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
         advice.rank1_broadcast(op.name, x, y, out.shape)  # the rank-1 trap, if (n, 1)
     return out
 
-
 def _as_tensor(value: Any, like: Any = None) -> Tensor:
     """``value``, or a constant made of it (a number takes the float dtype of ``like``)."""
     if type(value) is Tensor:
         return value
     return Tensor._from_op(tensor_checks.constant(value, like), None)
-
 
 make_result = Tensor._from_op  # the name the ops around the core use
