@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import pathlib
 import re
+from typing import NamedTuple
 
 import numpy as np
 
@@ -91,8 +92,25 @@ class _Twice(Function):
         return (g * 2.0,)
 
 
-def _apply(cls: type, x: Tensor, data: np.ndarray, **settings) -> Tensor:
-    ctx = cls((x,))
+class _Kept(NamedTuple):
+    scale: np.ndarray
+
+
+class _Stretch(Function):
+    """y = x * S for an array S the forward computed and saved (a test op): dx = dy * S."""
+
+    __slots__ = ()
+    name = "stretch"
+
+    def explain_symbols(self) -> dict:
+        return {"saved.scale": ("S", self.saved.scale)}  # a field of the saved named tuple
+
+    def backward(self, g, out, x):
+        return (g * self.saved.scale,)
+
+
+def _apply(cls: type, x: Tensor, data: np.ndarray, saved=None, **settings) -> Tensor:
+    ctx = cls((x,), saved=saved)
     for key, value in settings.items():
         setattr(ctx, key, value)
     return make_result(data, ctx)
@@ -112,6 +130,20 @@ def test_a_new_op_is_written_as_it_declares():
     assert "dX = d(2 * X) * 2" in text
     for eq in e:
         np.testing.assert_array_equal(eq.evaluate(), eq.target.grad)  # the same arithmetic
+
+
+def test_a_saved_value_an_op_declares_is_written_as_its_symbol():
+    rng = np.random.default_rng(2)
+    X = Tensor(rng.normal(size=(2, 5)), requires_grad=True, name="X")
+    S = rng.uniform(1.0, 2.0, size=(2, 5))
+    Y = _apply(_Stretch, X, X.data * S, saved=_Kept(S))
+    Y.name = "Y"
+    J = Y.sum()
+    J.backward()
+    e = explain(J)
+    assert "dX = dY * S" in str(e)  # the saved array as the symbol the op declares
+    np.testing.assert_array_equal(e["dX"].evaluate(), X.grad)  # S evaluates to the array
+    assert Y._ctx.saved.scale is S  # the op itself keeps its saved value
 
 
 def test_run_rule_gives_the_formula_an_ops_rule_computes():

@@ -198,7 +198,7 @@ def cce_not_fused(self, g, out, A, Y):
 
 
 def dropout_without_the_scale(self, g, out, A):
-    return (g * self.mask,)  # wrong: dA = dA * D, the 1 / keep_prob forgotten
+    return (g * self.saved,)  # wrong: dA = dA * D (saved: the mask), the 1 / keep_prob forgotten
 
 
 def dropout_without_the_mask(self, g, out, A):
@@ -210,7 +210,8 @@ REAL_BATCH_NORM_RULE = normalization.BatchNorm.backward
 
 def batch_norm_without_the_z_norm_term(self, g, out, Z, gamma, beta):
     dZ, dgamma, dbeta = REAL_BATCH_NORM_RULE(self, g, out, Z, gamma, beta)
-    dZ = gamma / (self.m * self.std) * (self.m * g - dbeta)  # wrong: - Z_norm Σ(dZ̃ Z_norm) lost
+    std = self.saved.std  # √(σ² + ε)
+    dZ = gamma / (self.m * std) * (self.m * g - dbeta)  # wrong: - Z_norm Σ(dZ̃ Z_norm) lost
     return dZ, dgamma, dbeta
 
 

@@ -293,6 +293,67 @@ def test_batch_norm_refuses_one_example_in_training_but_not_in_eval():
         F.batch_norm(np.ones((3, 4)), np.ones((4, 1)), np.zeros((3, 1)))
 
 
+# -- what the ops keep: their settings as attributes, the forward's values in ctx.saved --------
+
+
+def test_dropout_lists_keep_prob_as_its_setting_and_saves_the_mask_its_rule_uses():
+    A = Tensor(np.random.default_rng(14).normal(size=(3, 5)), requires_grad=True, name="A1")
+    G = np.random.default_rng(15).normal(size=(3, 5))  # an upstream gradient dA_out
+    out = F.dropout(A, 0.6, seed=np.random.default_rng(16))
+    out.name = "A_drop1"
+    ctx = out._ctx
+    assert ctx.attributes() == {"keep_prob": 0.6}  # no mask, no generator
+    assert not hasattr(ctx, "mask")
+    D = np.random.default_rng(16).random((3, 5)) < 0.6  # the mask the forward drew
+    assert ctx.saved.dtype == np.bool_
+    np.testing.assert_array_equal(ctx.saved, D)
+    np.testing.assert_array_equal(out.data, A.data * D / 0.6)
+    other = ~D  # the rule reads ctx.saved: another mask there, another gradient
+    ctx.saved = other
+    J = (out * Tensor(G)).sum()
+    J.backward()
+    np.testing.assert_array_equal(A.grad, G * other / 0.6)  # dA = dA_out * D / keep_prob
+    e = explain(J)
+    assert "dA1 = dA_drop1 * D1 / keep_prob" in str(e)
+    np.testing.assert_array_equal(e["dA1"].evaluate(), G * other / 0.6)  # D1 is ctx.saved
+
+
+def test_batch_norm_lists_eps_as_its_setting_and_saves_the_statistics_its_rule_uses():
+    rng = np.random.default_rng(17)
+    Z = Tensor(rng.normal(size=(3, 6)), requires_grad=True, name="Z1")
+    gamma = Tensor(rng.normal(size=(3, 1)), requires_grad=True, name="gamma1")
+    beta = Tensor(rng.normal(size=(3, 1)), requires_grad=True, name="beta1")
+    G = rng.normal(size=(3, 6))  # an upstream gradient dZ̃
+    out = F.batch_norm(Z, gamma, beta, eps=1e-3)
+    out.name = "Z_tilde1"
+    ctx = out._ctx
+    assert ctx.attributes() == {"eps": 1e-3}
+    assert not hasattr(ctx, "z_norm") and not hasattr(ctx, "std")
+    z_norm, std = ctx.saved
+    assert ctx.saved.z_norm is z_norm and ctx.saved.std is std  # a named tuple
+    mu, var = Z.data.mean(axis=1, keepdims=True), Z.data.var(axis=1, keepdims=True)
+    np.testing.assert_allclose(std, np.sqrt(var + 1e-3), rtol=1e-14)  # √(σ² + ε) (n, 1)
+    np.testing.assert_allclose(z_norm, (Z.data - mu) / np.sqrt(var + 1e-3), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_array_equal(out.data, gamma.data * z_norm + beta.data)  # the forward's
+    z2, std2 = rng.normal(size=(3, 6)), rng.uniform(0.5, 2.0, size=(3, 1))
+    ctx.saved = type(ctx.saved)(z2, std2)  # the rule reads ctx.saved: other statistics there
+    J = (out * Tensor(G)).sum()
+    J.backward()
+    m = 6
+    dbeta = G.sum(axis=1, keepdims=True)  # dβ = Σ dZ̃
+    dgamma = (G * z2).sum(axis=1, keepdims=True)  # dγ = Σ dZ̃ Z_norm
+    dZ = gamma.data / (m * std2) * (m * G - dbeta - z2 * dgamma)
+    np.testing.assert_allclose(beta.grad, dbeta, rtol=1e-13)
+    np.testing.assert_allclose(gamma.grad, dgamma, rtol=1e-13)
+    np.testing.assert_allclose(Z.grad, dZ, rtol=1e-12, atol=1e-14)
+    e = explain(J)
+    assert "dgamma1 = np.sum(dZ_tilde1 * Z_norm1, axis=1, keepdims=True)" in str(e)
+    assert "dZ1 = gamma1 / (m * √(σ1² + ε)) * (m * dZ_tilde1 - " in str(e)
+    for name, value in (("dgamma1", dgamma), ("dZ1", dZ)):  # Z_norm1, √(σ1² + ε): ctx.saved
+        np.testing.assert_allclose(e[name].evaluate(), value, rtol=1e-12, atol=1e-14)
+
+
 # -- explain and viz ---------------------------------------------------------------------------
 
 

@@ -12,6 +12,12 @@ In evaluation (``model.eval()``, ``predict``, ``accuracy``) there is no mask and
 from the random source given (``seed``: None for numpy's global stream, as the notebook's
 ``np.random.rand``; an int; a Generator or RandomState).
 
+The op's setting is ``keep_prob`` (``attributes()``, what graphs and ``explain`` show); the
+mask D is a value the forward computed for the rule, so it is the op's ``saved``
+(``ctx.saved`` is D itself, the rule reads ``D = self.saved``). The random source ``rng`` is
+kept on the op for ``compile`` only (its program draws the next masks from it), not listed
+as a setting: it does not enter the formula, and a generator is no value to print in a graph.
+
 Gradient checking (F6) needs the same function at every evaluation, so the course checks
 gradients with dropout off: ``gradcheck`` refuses a function whose graph holds a dropout op
 (``model.eval()`` first, or ``keep_prob=1``).
@@ -47,7 +53,8 @@ class Dropout(Function):
     """A_out = A * D / keep_prob with the mask D = rand < keep_prob (F12.1);
     dA = dA_out * D / keep_prob (F12.2).
 
-    ``mask`` is D (bool, A's shape), ``keep_prob`` the probability of keeping a unit.
+    ``keep_prob`` (the setting) is the probability of keeping a unit; ``saved`` is the mask
+    D (bool, A's shape); ``rng`` the generator D was drawn from (for ``compile``).
     ``random = True`` tells ``gradcheck`` that the op draws a new mask at every call.
     """
 
@@ -57,24 +64,26 @@ class Dropout(Function):
 
     @classmethod
     def apply(cls, A: Tensor, keep_prob: float, rng: Any) -> Tensor:
-        mask = rng.random(A.shape) < keep_prob  # D = np.random.rand(n, m) < keep_prob
-        data = A.data * mask / keep_prob  # A = A * D / keep_prob
-        return cls.record(data, (A,), keep_prob=keep_prob, mask=mask, rng=rng)  # rng: compile
+        D = rng.random(A.shape) < keep_prob  # D = np.random.rand(n, m) < keep_prob
+        data = A.data * D / keep_prob  # A = A * D / keep_prob
+        return cls.record(data, (A,), saved=D, keep_prob=keep_prob, rng=rng)  # rng: compile
 
     def attributes(self) -> dict:
-        return {"keep_prob": self.keep_prob}
+        return {"keep_prob": self.keep_prob}  # the setting; rng is not one (module docstring)
 
     def explain_symbols(self) -> dict:
-        """What ``explain`` writes as symbols instead of values: the mask D, keep_prob."""
+        """What ``explain`` writes as symbols instead of values: the mask D (``saved``),
+        keep_prob."""
         layer = re.search(r"\d*$", self.parents[0].name or "").group()  # A1 -> D1
-        return {"mask": (f"D{layer}", self.mask), "keep_prob": ("keep_prob", self.keep_prob)}
+        return {"saved": (f"D{layer}", self.saved), "keep_prob": ("keep_prob", self.keep_prob)}
 
     def backward(self, g, out, A):
-        return (g * self.mask / self.keep_prob,)  # dA = dA * D / keep_prob
+        D = self.saved  # the mask of the forward
+        return (g * D / self.keep_prob,)  # dA = dA * D / keep_prob
 
     def numpy_source(self, src, A):  # compile: a new mask at every call, from the same rng
         layer = re.search(r"\d*$", self.parents[0].name or "").group()
-        D = src.keep(self, "mask", f"D{layer}",
+        D = src.keep(self, "saved", f"D{layer}",
                      f"{src.const(self.rng, 'rng')}.random({A}.shape) < {self.keep_prob!r}")
         return f"{A} * {D} / {self.keep_prob!r}"
 

@@ -23,12 +23,18 @@ course's exponentially weighted average with β = 1 - momentum = 0.9); the runni
 takes the unbiased batch variance ``m/(m-1) σ²``, as PyTorch's does, so that a model carried
 to ``torch.nn.BatchNorm1d`` evaluates the same. In evaluation
 ``Z̃ = γ (Z - running_mean) / √(running_var + ε) + β`` is computed with ordinary ops.
+
+The op's setting is ``eps`` (``attributes()``, what graphs show); the batch's ``Z_norm`` and
+√(σ² + ε), computed by the forward and reused by the rule, are the op's ``saved``, a
+``BatchStats(z_norm, std)`` (the rule reads ``z_norm, std = self.saved``). ``m`` (Z's
+columns) and ``running`` (the arrays ``batch_norm`` updates, for ``compile``) are kept on the
+op too but not listed as settings, as a cost's ``m`` is not.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -36,18 +42,26 @@ from .core.function import Function
 from .core.tensor import Tensor, _as_tensor
 from .errors import DtypeError, ShapeError, describe
 
-__all__ = ["BatchNorm", "batch_norm", "batch_statistics"]
+__all__ = ["BatchNorm", "BatchStats", "batch_norm", "batch_statistics"]
 
 
-def batch_statistics(Z: Any, eps: float) -> tuple:
-    """``(Z_norm, √(σ² + ε))`` of ``Z (n, m)`` over axis 1, for arrays and Tensors alike
-    (with Tensors every step is recorded: the second derivative of batch norm uses it)."""
+class BatchStats(NamedTuple):
+    """What batch norm's forward computed and its rule reuses (``ctx.saved``):
+    ``z_norm`` = Z_norm (n, m) and ``std`` = √(σ² + ε) (n, 1) of the batch."""
+
+    z_norm: Any
+    std: Any
+
+
+def batch_statistics(Z: Any, eps: float) -> BatchStats:
+    """``BatchStats(Z_norm, √(σ² + ε))`` of ``Z (n, m)`` over axis 1, for arrays and Tensors
+    alike (with Tensors every step is recorded: the second derivative of batch norm uses it)."""
     m = Z.shape[1]
     mu = Z.sum(axis=1, keepdims=True) * (1.0 / m)  # μ = 1/m Σ Z
     centred = Z - mu
     var = (centred * centred).sum(axis=1, keepdims=True) * (1.0 / m)  # σ² = 1/m Σ (Z - μ)²
     std = (var + eps) ** 0.5  # √(σ² + ε)
-    return centred / std, std  # Z_norm = (Z - μ) / √(σ² + ε)
+    return BatchStats(centred / std, std)  # Z_norm = (Z - μ) / √(σ² + ε)
 
 
 class BatchNorm(Function):
@@ -55,9 +69,10 @@ class BatchNorm(Function):
     dβ = Σ dZ̃, dγ = Σ dZ̃ * Z_norm (F13.2),
     dZ = γ / (m √(σ² + ε)) * (m dZ̃ - Σ dZ̃ - Z_norm Σ (dZ̃ * Z_norm)) (F13.3).
 
-    Inputs ``Z (n, m)``, ``gamma (n, 1)``, ``beta (n, 1)``. The op keeps ``z_norm`` and
-    ``std`` = √(σ² + ε) of the batch for its rule; inside ``grad(..., create_graph=True)`` the
-    rule recomputes them from Z with recorded ops, so it can be differentiated again.
+    Inputs ``Z (n, m)``, ``gamma (n, 1)``, ``beta (n, 1)``. The op saves
+    ``BatchStats(z_norm, std)``, Z_norm and √(σ² + ε) of the batch, for its rule
+    (``ctx.saved``); inside ``grad(..., create_graph=True)`` the rule recomputes them from Z
+    with recorded ops, so it can be differentiated again.
     """
 
     name = "batch_norm"
@@ -68,9 +83,9 @@ class BatchNorm(Function):
     @classmethod
     def apply(cls, Z: Tensor, gamma: Tensor, beta: Tensor, eps: float,
               running: tuple = running) -> Tensor:
-        z_norm, std = batch_statistics(Z.data, eps)
-        data = gamma.data * z_norm + beta.data  # Z̃ = γ Z_norm + β
-        return cls.record(data, (Z, gamma, beta), eps=eps, m=Z.shape[1], z_norm=z_norm, std=std,
+        stats = batch_statistics(Z.data, eps)  # Z_norm, √(σ² + ε): saved for the rule
+        data = gamma.data * stats.z_norm + beta.data  # Z̃ = γ Z_norm + β
+        return cls.record(data, (Z, gamma, beta), saved=stats, eps=eps, m=Z.shape[1],
                           running=running)  # running: the arrays batch_norm updates (compile)
 
     def numpy_source(self, src, Z, gamma, beta):
@@ -85,8 +100,8 @@ class BatchNorm(Function):
         centred = src.keep(self, "centred", f"Z_centred{layer}", f"{Z} - {mu}")
         var = src.keep(self, "var", f"var{layer}",  # σ² = 1/m Σ (Z - μ)²
                        f"np.sum({centred} * {centred}, axis=1, keepdims=True) * (1.0 / {m})")
-        std = src.keep(self, "std", f"std{layer}", f"({var} + {self.eps!r}) ** 0.5")
-        z_norm = src.keep(self, "z_norm", f"Z_norm{layer}", f"{centred} / {std}")
+        std = src.keep(self, "saved.std", f"std{layer}", f"({var} + {self.eps!r}) ** 0.5")
+        z_norm = src.keep(self, "saved.z_norm", f"Z_norm{layer}", f"{centred} / {std}")
         running_mean, running_var, momentum = self.compile_running()
         keep, new = _number(1.0 - momentum), _number(momentum)
         if running_mean is not None:  # running = (1 - momentum) running + momentum batch
@@ -116,20 +131,22 @@ class BatchNorm(Function):
         return [a for a in self.compile_running()[:2] if a is not None]
 
     def attributes(self) -> dict:
-        return {"eps": self.eps}
+        return {"eps": self.eps}  # the setting; m and running are not (module docstring)
 
     def explain_symbols(self) -> dict:
-        """What ``explain`` writes as symbols instead of values."""
+        """What ``explain`` writes as symbols instead of values: the saved Z_norm and
+        √(σ² + ε) (``"saved.z_norm"``: the field of ``self.saved``), m."""
         layer = re.search(r"\d*$", self.parents[0].name or "").group()  # Z1 -> Z_norm1
-        return {"z_norm": (f"Z_norm{layer}", self.z_norm), "std": (f"√(σ{layer}² + ε)", self.std),
-                "m": ("m", self.m)}
+        z_norm, std = self.saved
+        return {"saved.z_norm": (f"Z_norm{layer}", z_norm),
+                "saved.std": (f"√(σ{layer}² + ε)", std), "m": ("m", self.m)}
 
     def backward(self, g, out, Z, gamma, beta):
         pz, pgamma, pbeta = self.parents
         if type(Z) is Tensor:  # create_graph: Z_norm and √(σ²+ε) as recorded functions of Z
             z_norm, std = batch_statistics(Z, self.eps)
         else:
-            z_norm, std = self.z_norm, self.std
+            z_norm, std = self.saved  # the batch's, from the forward
         m = self.m
         dbeta = g.sum(axis=1, keepdims=True)  # dβ = Σ dZ̃
         dgamma = (g * z_norm).sum(axis=1, keepdims=True)  # dγ = Σ dZ̃ * Z_norm

@@ -96,17 +96,19 @@ class Backward:
         (``kept``: by (id of the op, attribute)); an equation in ``returned`` (a parameter's
         gradient) always gets a line. ``forward_label(t)``: the tensor's name when it has a
         line of its own, else None (its gradient is then called ``T<k>``)."""
-        kept_names = {}  # a value an op kept for its rule (dropout's D1) -> its line's name
+        kept_names = {}  # a value an op saved for its rule (dropout's D1) -> its line's name
         for t in self.tensors_used:
             if t not in self.in_graph:
                 op, label = _kept_by(self.needed, t)
                 declared = op.explain_symbols() if hasattr(op, "explain_symbols") else {}
                 attr = next((a for a, (lab, _) in declared.items() if lab == label), None)
                 if (id(op), attr) not in kept:
+                    how = "src.keep" if attr is None else \
+                        f"src.keep(self, {attr!r}, ...), as its explain_symbols declares it"
                     raise CompileError(
                         f"compile: the op {op.name} cannot be compiled: its derivative rule "
-                        f"uses {label}, a value it kept from the traced forward pass, which "
-                        "its numpy_source does not compute (src.keep)."
+                        f"uses {label}, a value it saved from the traced forward pass, which "
+                        f"its numpy_source does not compute ({how})."
                     )
                 kept_names[t] = kept[id(op), attr]
         grad_names: dict = {}

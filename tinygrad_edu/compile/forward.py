@@ -71,8 +71,9 @@ class Source:
         return self.names.constant(value, name)
 
     def keep(self, op: Any, attr: str, name: str, code: str) -> str:
-        """A value the op keeps for its rule (``op.<attr>``, e.g. dropout's mask) computed by
-        ``code`` on a line of its own named ``name``; the rule's symbol for it reads it."""
+        """A value the op saved for its rule computed by ``code`` on a line of its own named
+        ``name``; ``attr`` is what ``explain_symbols`` declares it as (dropout's mask
+        ``"saved"``, batch norm's ``"saved.z_norm"``), so the rule's symbol for it reads it."""
         return self.program.keep(op, attr, name, code)
 
     def statement(self, text: str) -> None:

@@ -94,9 +94,10 @@ class Trace:
                 continue
             ctx = t._ctx
             settings = tuple(sorted((k, _digest(v)) for k, v in ctx.attributes().items()))
-            kept = tuple(_digest(getattr(ctx, s)) for s in ("condition", "index", "mask")
-                         if hasattr(ctx, s) and not getattr(ctx, "random", False))  # a new mask
-            # at every call is not a new graph: the program draws it (dropout's numpy_source)
+            kept = tuple(_digest(getattr(ctx, s)) for s in ("condition", "index")
+                         if hasattr(ctx, s))  # the constants the program is written with; not
+            # ctx.saved: the program computes it (a new dropout mask at every call is no new
+            # graph, batch norm's Z_norm is the batch's)
             declared = ctx.compile_key() if hasattr(ctx, "compile_key") else ()  # batch
             # norm: which running averages it updates (their identity, not their values)
             parts.append((type(ctx).__name__, tuple(index[p] for p in ctx.parents),

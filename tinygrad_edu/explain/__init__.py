@@ -48,11 +48,13 @@ What an op declares for explain (all optional; explain never asks an op's class 
         a getitem). E.g. the matmul op: ``return "matmul", (x, y), None`` -> ``W1 @ X``.
         Default: a call with the op's settings, ``dropout(A1, keep_prob=0.8)``.
     explain_symbols(self) -> {attribute: (label, value)}
-        the settings and kept arrays the rule uses that are written as symbols: a cost's
+        the settings and saved arrays the rule uses that are written as symbols: a cost's
         ``{"m": ("m", self.m)}``, the penalty's ``{"lam": ("λ", self.lam)}``, dropout's mask
-        ``{"mask": ("D1", self.mask)}``. The rule runs with the symbol in place of the
-        attribute; the symbol evaluates to the value. The label also names the setting in a
-        call (``l2_penalty(W1, W2, λ=0.1)``). Default: none.
+        (its ``saved``) ``{"saved": ("D1", self.saved)}``, a field of a saved named tuple
+        ``{"saved.z_norm": ("Z_norm1", self.saved.z_norm)}`` (batch norm). The rule runs
+        with the symbol in place of the attribute (of the field: ``saved._replace``); the
+        symbol evaluates to the value. The label also names the setting in a call
+        (``l2_penalty(W1, W2, λ=0.1)``). Default: none.
     explain_divisor(self) -> (label, n)
         the rule multiplies by the number ``1.0 / n``, written ``1 / label``: a mean over the
         examples' axis declares ``("m", n)``. Default: none.

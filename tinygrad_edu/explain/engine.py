@@ -6,8 +6,9 @@ class or name — see the package's docstring for the list with examples):
 
 * ``explain_formula(*inputs) -> (op, operands, attrs)``: how the op's forward is written
   (an op of two inputs that declares ``infix``, ``+ - * / ** @``, is written with it);
-* ``explain_symbols() -> {attribute: (label, value)}``: settings and kept arrays written as
-  symbols (``m``, ``λ``, dropout's mask ``D1``);
+* ``explain_symbols() -> {attribute: (label, value)}``: settings and saved arrays written as
+  symbols (``m``, ``λ``; ``"saved"``: dropout's mask ``D1``; ``"saved.z_norm"``: a field of
+  a saved named tuple, batch norm's ``Z_norm1``);
 * ``explain_divisor() -> (label, n)``: the ``1.0 / n`` of the rule written ``1 / label``;
 * ``explain_cost = True``: a fused cost (named by its formula, its mean reduction implied).
 """

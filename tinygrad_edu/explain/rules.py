@@ -1,9 +1,10 @@
 """Calling the engine's derivative rules with symbols: ``run_rule(ctx, g, out, inputs)`` runs
 an op's own ``backward`` on Syms and returns the formula of each input's gradient.
 
-The op is copied with its settings; what it declares (``explain_symbols``: a cost's ``m``,
-the penalty's ``λ``, dropout's mask ``D1``; ``explain_divisor``: the ``1/m`` of a mean) is
-written as symbols, so ``dW2 = λ * W2 + ...`` and ``dA = dJ / m`` read like the notes.
+The op is copied with its settings and saved values; what it declares (``explain_symbols``:
+a cost's ``m``, the penalty's ``λ``, dropout's saved mask ``D1``, batch norm's saved
+``Z_norm1``; ``explain_divisor``: the ``1/m`` of a mean) is written as symbols, so
+``dW2 = λ * W2 + ...`` and ``dA = dJ / m`` read like the notes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _symbolic_copy(ctx: Function) -> Function:
 
 
 def _declared_symbol(label: str, value: Any) -> Sym:
-    """The symbol an op declares for one of its settings or kept arrays (``explain_symbols``:
+    """The symbol an op declares for one of its settings or saved arrays (``explain_symbols``:
     a cost's ``m``, dropout's mask ``D1``, batch norm's ``Z_norm1``); it evaluates to the
     value itself."""
     if isinstance(value, _PYTHON_SCALARS):
@@ -41,12 +42,22 @@ def _declared_symbol(label: str, value: Any) -> Sym:
     return Sym.var(label, Tensor(values), values.shape, values.dtype)
 
 
+def _put(rule: Function, attr: str, symbol: Sym) -> None:
+    """``rule.<attr> = symbol``: a setting (``"m"``), the saved value (``"saved"``, dropout's
+    mask) or one field of a saved named tuple (``"saved.z_norm"``: ``saved._replace``)."""
+    owner, _, field = attr.partition(".")
+    if field:
+        setattr(rule, owner, getattr(rule, owner)._replace(**{field: symbol}))
+    else:
+        setattr(rule, attr, symbol)
+
+
 def run_rule(ctx: Function, g: Sym, out: Sym, inputs: list) -> tuple:
     """Run the op's derivative rule on symbols: the formula of each input's gradient (None
     for an input that gets none, or the engine's ``Shortcut`` of a fused rule)."""
     rule = _symbolic_copy(ctx)
     for attr, (label, value) in declared_symbols(ctx).items():
-        setattr(rule, attr, _declared_symbol(label, value))
+        _put(rule, attr, _declared_symbol(label, value))
     try:
         with np.errstate(all="ignore"):
             grads = rule.backward(g, out, *inputs)
