@@ -55,16 +55,20 @@ def worker(system: str, workload: str, mode: str, iterations: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def check_agreement(workload, systems: list[str]) -> dict:
-    """The cost after the checkpoint for every system; raises if one disagrees."""
+def check_agreement(workload, systems: list[str], launch=None) -> dict:
+    """The cost after the checkpoint for every system; raises if one disagrees.
+
+    ``launch(system, workload_name, mode, iterations) -> dict`` starts one worker (default:
+    ``worker``, this checkout's; benchmarks/compare.py passes one that picks the tree)."""
+    launch = launch or worker
     costs = {}
     references: dict = {}
     for system in systems:
         n = workload.micrograd_block if system == "micrograd" else workload.checkpoint
         if n not in references:
-            references[n] = worker("numpy", workload.name, "cost", n)["cost"]
+            references[n] = launch("numpy", workload.name, "cost", n)["cost"]
         reference = references[n]
-        cost = worker(system, workload.name, "cost", n)["cost"] if system != "numpy" else reference
+        cost = launch(system, workload.name, "cost", n)["cost"] if system != "numpy" else reference
         if not abs(cost - reference) <= COST_RTOL * abs(reference):
             raise DisagreementError(
                 f"{workload.name}: {system}'s cost after {n} iterations is {cost!r}, the "
@@ -76,14 +80,16 @@ def check_agreement(workload, systems: list[str]) -> dict:
     return costs
 
 
-def time_blocks(workload, systems: list[str], blocks: int) -> dict:
-    """Median µs per iteration over ``blocks`` timed blocks (after one warm-up block)."""
+def time_blocks(workload, systems: list[str], blocks: int, launch=None) -> dict:
+    """Median µs per iteration over ``blocks`` timed blocks (after one warm-up block):
+    ``{system: (median, min, max, [µs of each block])}``; ``launch`` as in check_agreement."""
+    launch = launch or worker
     times: dict = {s: [] for s in systems}
     for block in range(blocks + 1):
         order = systems[block % len(systems):] + systems[:block % len(systems)]
         for system in order:
             n = workload.micrograd_block if system == "micrograd" else workload.block
-            us = worker(system, workload.name, "time", n)["us_per_iteration"]
+            us = launch(system, workload.name, "time", n)["us_per_iteration"]
             if block > 0:  # block 0 is the warm-up
                 times[system].append(us)
         print(f"  {workload.name:7s} block {block}/{blocks} "
@@ -91,9 +97,14 @@ def time_blocks(workload, systems: list[str], blocks: int) -> dict:
     return {s: (statistics.median(v), min(v), max(v), v) for s, v in times.items()}
 
 
-def paired_ratio(times: dict, system: str) -> float:
-    """Median over the blocks of system time / numpy time in the same block."""
-    return statistics.median(t / base for t, base in zip(times[system][3], times["numpy"][3]))
+def block_ratios(times: dict, system: str, base: str = "numpy") -> list[float]:
+    """system time / base time in each block (the same block: the same state of the machine)."""
+    return [t / b for t, b in zip(times[system][3], times[base][3], strict=True)]
+
+
+def paired_ratio(times: dict, system: str, base: str = "numpy") -> float:
+    """Median over the blocks of system time / base time in the same block."""
+    return statistics.median(block_ratios(times, system, base))
 
 
 def peak_memory(workload, systems: list[str]) -> dict:
