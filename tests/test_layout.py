@@ -26,9 +26,9 @@ LATE_EDGES_FOR_NOW = {
     ("viz", "backprop_view"),  # viz.backprop(J)
 }
 MAX_LINES = 450  # "≤ ~400 lines": 400 and a margin for a docstring or two
-# the core's line budget: it stops the engine from growing back (it was 1,238 lines before
-# issue 12's redesign)
-CORE_BUDGET = 760
+# the core's line budget: it stops the engine from growing back (1,990 lines before issue 12,
+# 1,238 at the start of its redesign, 750 after its first pass)
+CORE_BUDGET = 560
 
 # the layers, lowest first: a module may import its own layer and the layers below
 LAYERS = [

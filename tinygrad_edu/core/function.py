@@ -39,10 +39,11 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Any:
         """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded."""
+        n = len(inputs)
         try:
-            if settings or len(inputs) > 2:
+            if settings or n > 2:
                 data = cls.forward(*[x.data for x in inputs], **settings)
-            elif len(inputs) == 1:  # the fast paths of most ops: the same, without * and **
+            elif n == 1:  # the fast paths of most ops: the same, without * and **
                 data = cls.forward(inputs[0].data)
             else:
                 data = cls.forward(inputs[0].data, inputs[1].data)
@@ -55,9 +56,10 @@ class Function:
     def record(cls, data: Any, inputs: tuple, *, saved: Any = None, **settings: Any) -> Any:
         """The tensor around ``data``, computed from ``inputs``. The op is remembered (its
         settings as attributes, ``saved`` apart) if grad mode is on and an input needs a grad."""
-        if len(inputs) == 1:  # (one input and two written out: the hot path)
+        n = len(inputs)
+        if n == 1:  # (one input and two written out: the hot path)
             needs = (inputs[0].requires_grad,)
-        elif len(inputs) == 2:
+        elif n == 2:
             needs = (inputs[0].requires_grad, inputs[1].requires_grad)
         else:
             needs = tuple([x.requires_grad for x in inputs])
@@ -65,8 +67,9 @@ class Function:
             return inputs[0]._from_op(data, None)
         ctx = cls.__new__(cls)  # __init__'s fields, set here without its call
         ctx.parents, ctx.needs_input_grad, ctx.saved = inputs, needs, saved
-        for key, value in settings.items():  # setattr: settings may be in __slots__
-            setattr(ctx, key, value)
+        if settings:  # setattr: an op of one's own may keep its settings in __slots__
+            for key, value in settings.items():
+                setattr(ctx, key, value)
         return inputs[0]._from_op(data, ctx)
 
     def backward(self, dout: Array, out: Array, *inputs: Array) -> tuple:

@@ -91,10 +91,11 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
     axis (F7.1), and broadcasting a rank-1 array against a column warns."""
     x = x if type(x) is Tensor else _as_tensor(x, y)
     y = y if type(y) is Tensor else _as_tensor(y, x)
-    try:
-        out = op.apply(x, y)
+    try:  # op.apply(x, y), written out: numpy's ValueError becomes the course's ShapeError
+        data = op.forward(x.data, y.data)
     except ValueError as error:
         raise tensor_checks.operands_error(op, x, y, error) from None
+    out = op.record(data, (x, y))
     if x.data.ndim * y.data.ndim == 2 and op.broadcasts:  # a vector (n,) meets a matrix
         advice.rank1_broadcast(op.name, x, y, out.shape)  # the rank-1 trap, if (n, 1)
     return out
