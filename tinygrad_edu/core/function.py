@@ -75,6 +75,9 @@ class Function:
     def backward(self, dout: Array, out: Array, *inputs: Array) -> tuple:
         raise NotImplementedError(f"{self.name}: define backward(self, dout, out, *inputs)")
 
+    def fuses_into(self, cost: str) -> bool:  # may the cost fuse this op's rule (Shortcut)?
+        return cost in self.fuses_with
+
     def attributes(self) -> dict:
         """The op's settings (axis, exponent, slope, ...) for graphs and explain()."""
         ops = [c for c in type(self).__mro__ if c not in (Function, object)]
