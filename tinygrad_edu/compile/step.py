@@ -168,8 +168,7 @@ class CompiledStep:
         program, and random ops draw once per call): the gradients by the engine, then the
         update ``p -= lr * dp`` as the program makes it."""
         trace = program.trace
-        grads = grad(trace.J, trace.params) if trace.params else ()
-        grads = (grads,) if len(trace.params) == 1 else tuple(grads)
+        grads = grad(trace.J, trace.params) if trace.params else ()  # a list in: a tuple
         if self.lr is not None:
             for p, g in zip(trace.params, grads):
                 p.data -= self.lr * g
