@@ -26,7 +26,12 @@ other call (another signature, Tensors or lists as arguments) takes the general 
 ``check``: ``"once"`` (default) traces again at the second call of each program and raises
 ``GraphChangedError`` if the function now records another graph (Python control flow on
 values, a closure whose arrays changed: pass those as arguments); ``"always"`` does so at
-every call (slow, for debugging); ``"never"`` trusts the first trace.
+every call (slow, for debugging); ``"never"`` trusts the first trace. The check compares
+graphs, not values: the ops, their settings, inputs and shapes, the constants' values, and
+what an op declares in ``compile_key()`` (dropout: its int seed, or which generator it draws
+from; a new generator made at every call is another graph). What the function does outside
+the graph is not seen: ``np.random.seed(0)`` inside it resets eager's masks at every call,
+not the program's.
 """
 
 from __future__ import annotations
