@@ -176,6 +176,29 @@ def test_update_compiled_in_is_optim_sgd_bit_for_bit():
         assert np.array_equal(p.data, q.data)
 
 
+@pytest.mark.parametrize("lr", [None, 0.5])
+def test_a_step_with_one_parameter_returns_one_gradient_at_every_call(lr):
+    """``(J, (dw,))`` at the first call (the trace's result) as at the program's, and ``lr``
+    updates the one parameter as optim.SGD (the first call returned ``((dw,),)``, and with
+    ``lr`` raised a TypeError)."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(4, 12)), (rng.random((1, 12)) > 0.5).astype(float)
+    w = Tensor(rng.normal(size=(1, 4)), requires_grad=True, name="w")
+    twin = Tensor(w.data.copy(), requires_grad=True, name="w")  # the eager step's
+    step = tinygrad_edu.compile(lambda X, Y: F.binary_cross_entropy(F.sigmoid(w @ X), Y),
+                                [w], lr=lr)
+    for _ in range(3):
+        J, grads = step(X, Y)
+        J_eager = F.binary_cross_entropy(F.sigmoid(twin @ X), Y)
+        twin.grad = None
+        J_eager.backward()
+        assert J == J_eager.item() and type(grads) is tuple and len(grads) == 1
+        assert type(grads[0]) is np.ndarray and np.array_equal(grads[0], twin.grad)
+        if lr is not None:
+            twin.data -= lr * twin.grad
+        assert np.array_equal(w.data, twin.data)
+
+
 def test_executed_form_reuses_buffers_and_returns_fresh_arrays():
     """What runs writes each numpy call into a buffer made once (out=), shares a repeated
     sub-expression (the sigmoid's and the cost's logaddexp), and hands out fresh arrays:

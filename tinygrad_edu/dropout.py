@@ -8,15 +8,21 @@ In training, each unit of ``A (n, m)`` is kept with probability ``keep_prob``:
     dA = dA * D / keep_prob                   # F12.2: the same mask, the same scale
 
 In evaluation (``model.eval()``, ``predict``, ``accuracy``) there is no mask and no scaling:
-``dropout(A, keep_prob, training=False)`` is ``A`` itself. A new mask is drawn at every call,
-from the random source given (``seed``: None for numpy's global stream, as the notebook's
-``np.random.rand``; an int; a Generator or RandomState).
+``dropout(A, keep_prob, training=False)`` is ``A`` itself. The mask is drawn at every call
+from the random source given (``seed``): None for numpy's global stream, as the notebook's
+``np.random.rand``, a Generator or a RandomState: the stream's next numbers, a new mask at
+every call; an int: a new ``np.random.RandomState(seed)`` at every call, so the same mask
+(``nn.Dropout(seed=int)`` seeds its stream once, at construction: a new mask every call).
 
 The op's setting is ``keep_prob`` (``attributes()``, what graphs and ``explain`` show); the
 mask D is a value the forward computed for the rule, so it is the op's ``saved``
-(``ctx.saved`` is D itself, the rule reads ``D = self.saved``). The random source ``rng`` is
-kept on the op for ``compile`` only (its program draws the next masks from it), not listed
-as a setting: it does not enter the formula, and a generator is no value to print in a graph.
+(``ctx.saved`` is D itself, the rule reads ``D = self.saved``). The random source is kept on
+the op for ``compile`` only, not listed as a setting (it does not enter the formula, and a
+generator is no value to print in a graph): ``rng``, the object D was drawn from, and
+``seed``, the int it was made from at this call, or None when ``rng`` is a stream that goes
+on (a Generator or RandomState given, numpy's global stream). A compiled step draws as eager
+does: for an int seed a fresh ``np.random.RandomState(seed)`` at every call (the same mask at
+every call), for a stream its next numbers (a new mask at every call).
 
 Gradient checking (F6) needs the same function at every evaluation, so the course checks
 gradients with dropout off: ``gradcheck`` refuses a function whose graph holds a dropout op
@@ -54,7 +60,8 @@ class Dropout(Function):
     dA = dA_out * D / keep_prob (F12.2).
 
     ``keep_prob`` (the setting) is the probability of keeping a unit; ``saved`` is the mask
-    D (bool, A's shape); ``rng`` the generator D was drawn from (for ``compile``).
+    D (bool, A's shape); ``rng`` the generator D was drawn from and ``seed`` the int it was
+    made from at this call (None: ``rng`` is a stream that goes on), for ``compile``.
     ``random = True`` tells ``gradcheck`` that the op draws a new mask at every call.
     """
 
@@ -63,13 +70,14 @@ class Dropout(Function):
     random = True
 
     @classmethod
-    def apply(cls, A: Tensor, keep_prob: float, rng: Any) -> Tensor:
+    def apply(cls, A: Tensor, keep_prob: float, rng: Any, seed: int | None = None) -> Tensor:
         D = rng.random(A.shape) < keep_prob  # D = np.random.rand(n, m) < keep_prob
         data = A.data * D / keep_prob  # A = A * D / keep_prob
-        return cls.record(data, (A,), saved=D, keep_prob=keep_prob, rng=rng)  # rng: compile
+        return cls.record(data, (A,), saved=D, keep_prob=keep_prob, rng=rng,
+                          seed=seed)  # rng, seed: for compile
 
     def attributes(self) -> dict:
-        return {"keep_prob": self.keep_prob}  # the setting; rng is not one (module docstring)
+        return {"keep_prob": self.keep_prob}  # the setting; rng, seed are not (module docstring)
 
     def explain_symbols(self) -> dict:
         """What ``explain`` writes as symbols instead of values: the mask D (``saved``),
@@ -81,17 +89,36 @@ class Dropout(Function):
         D = self.saved  # the mask of the forward
         return (g * D / self.keep_prob,)  # dA = dA * D / keep_prob
 
-    def numpy_source(self, src, A):  # compile: a new mask at every call, from the same rng
+    def numpy_source(self, src, A):
+        """compile: the mask drawn as eager draws it at every call — from a fresh
+        ``np.random.RandomState(seed)`` for an int seed (the same mask each call), else the
+        next numbers of the stream (a new mask each call): numpy's global ``np.random``, or
+        ``rng``, the generator given, an argument of the program."""
         layer = re.search(r"\d*$", self.parents[0].name or "").group()
+        source = f"np.random.RandomState({self.seed})" if self.seed is not None else \
+            "np.random" if self.rng is np.random else src.const(self.rng, "rng")
         D = src.keep(self, "saved", f"D{layer}",
-                     f"{src.const(self.rng, 'rng')}.random({A}.shape) < {self.keep_prob!r}")
+                     f"{source}.random({A}.shape) < {self.keep_prob!r}")
         return f"{A} * {D} / {self.keep_prob!r}"
+
+    def compile_key(self) -> tuple:
+        """For ``compile``'s graph key: the seed, or which stream the mask is drawn from (its
+        identity: a step function that makes a new generator at every call records another
+        graph at the check, instead of the program drawing on from the traced one)."""
+        return ("seed", self.seed) if self.seed is not None else ("stream", id(self.rng))
+
+    def compile_generators(self) -> list:
+        """The generators a call moves on (saved and put back around a check's trace): the
+        stream ``rng``; none for an int seed (each call makes its own)."""
+        return [self.rng] if self.seed is None else []
 
 
 def dropout(A: Any, keep_prob: float = 0.8, training: bool = True, seed: Any = None) -> Tensor:
     """Inverted dropout of ``A (n, m)`` (F12): in training ``A * D / keep_prob`` with a fresh
-    mask ``D = rand < keep_prob`` drawn from ``seed`` (None: numpy's global stream, an int,
-    a Generator or RandomState); ``training=False`` or ``keep_prob=1`` returns ``A`` itself.
+    mask ``D = rand < keep_prob`` drawn from ``seed`` (None: numpy's global stream; a
+    Generator or RandomState; an int: a new ``RandomState(seed)`` at this call, so every call
+    with that int draws the same mask); ``training=False`` or ``keep_prob=1`` returns ``A``
+    itself.
     """
     keep_prob = check_keep_prob(keep_prob, "dropout")
     A = _as_tensor(A)
@@ -99,4 +126,6 @@ def dropout(A: Any, keep_prob: float = 0.8, training: bool = True, seed: Any = N
         raise DtypeError(f"dropout: needs floating-point data, but {describe(A)} is {A.dtype}")
     if not training or keep_prob == 1.0:
         return A
-    return Dropout.apply(A, keep_prob, checks.random_state(seed))
+    rng = checks.random_state(seed)  # an int: a new RandomState(seed), so the same mask
+    fresh = int(seed) if isinstance(seed, int | np.integer) else None  # at every call
+    return Dropout.apply(A, keep_prob, rng, fresh)

@@ -5,7 +5,8 @@ code after four exact transformations (``step.executed_source`` shows it):
 
 1. a helper that is one ``return`` (``sigmoid``) is written in place;
 2. a sub-expression computed twice is computed once (``np.logaddexp(0.0, -Z2)`` of the
-   sigmoid and of the cross-entropy — the engine shares it the same way);
+   sigmoid and of the cross-entropy — the engine shares it the same way), unless it holds a
+   call that is not a ufunc (two dropout masks ``rng.random(A1.shape) < 0.8`` are two draws);
 3. every numpy call whose result is an array writes into a buffer made once, at compile
    time: ``np.matmul(W1, X, out=_b0)``, ``np.add(_b0, b1, out=_b1)``,
    ``np.add.reduce(dZ1, axis=1, keepdims=True, out=_b7)`` for ``np.sum``;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -64,6 +66,7 @@ class _Lowering:
         self.ns = namespace
         self.helpers = {name: f for name, f in helpers.items() if len(f.body) == 1 and
                         isinstance(f.body[0], ast.Return)}
+        self.helper_names = set(helpers)  # compile's own (helpers.py): pure functions
         self.out: list = []
         self.buffers: dict = {}
         self.seen: dict = {}  # ast.dump of a lowered expression -> the name holding it
@@ -148,7 +151,8 @@ class _Lowering:
         args = [self.expr(a) for a in args]
         keywords = [ast.keyword(k.arg, self.expr(k.value)) for k in keywords]
         call = ast.Call(_np(ufunc), args, keywords)
-        key = ast.dump(call)
+        pure = all(self._pure(a) for a in [*args, *(k.value for k in keywords)])
+        key = ast.dump(call) if pure else None  # rng.random(...) twice: two draws, not one
         if key in self.seen:
             return self.seen[key]
         value = self._eval(call)
@@ -162,8 +166,27 @@ class _Lowering:
         call.keywords.append(ast.keyword("out", ast.Name(name, ast.Load())))
         self.out.append(ast.Expr(call, lineno=0))
         result = ast.Name(name, ast.Load())
-        self.seen[key] = result
+        if key is not None:
+            self.seen[key] = result
         return result
+
+    def _pure(self, node: ast.expr) -> bool:
+        """Whether the (lowered) operand ``node`` is a value that the same text gives again:
+        every call in it is numpy's (``np.ones``, ``np.broadcast_to``), an array's method
+        (``T4.reshape(3, 1)``) or a helper of the program. A call of another object's method
+        (``rng.random(A1.shape)``, ``np.random.RandomState(0).random(...)``) may draw random
+        numbers or change state: an expression holding one is computed each time it is
+        written, never reused (step 2)."""
+        if not isinstance(node, ast.Call):
+            return all(self._pure(child) for child in ast.iter_child_nodes(node))
+        if not all(self._pure(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+            return False
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id in self.helper_names
+        if isinstance(func, ast.Attribute) and self._pure(func.value):  # the object first:
+            return _numpy_function(self._eval(func))  # func is evaluated without a call
+        return False
 
     def _call_kind(self, node: ast.expr) -> tuple | None:
         """``(numpy ufunc path, args, keywords)`` for an operator or a numpy ufunc call."""
@@ -190,6 +213,17 @@ class _Lowering:
             if isinstance(getattr(np, name, None), np.ufunc) and not node.keywords:
                 return name, node.args, []
         return None
+
+
+def _numpy_function(f: Any) -> bool:
+    """Whether ``f`` is a method of an array (or of a numpy number) or a function of numpy's
+    own namespace (not ``np.random``'s: its functions are the methods of the global
+    RandomState)."""
+    owner = getattr(f, "__self__", None)
+    if isinstance(owner, np.ndarray | np.generic):
+        return True
+    return getattr(f, "__module__", None) == "numpy" and (owner is None or
+                                                          isinstance(owner, ModuleType))
 
 
 def _with_children(node: ast.expr, args: list, keywords: list) -> ast.expr:

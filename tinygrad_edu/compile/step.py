@@ -26,7 +26,12 @@ other call (another signature, Tensors or lists as arguments) takes the general 
 ``check``: ``"once"`` (default) traces again at the second call of each program and raises
 ``GraphChangedError`` if the function now records another graph (Python control flow on
 values, a closure whose arrays changed: pass those as arguments); ``"always"`` does so at
-every call (slow, for debugging); ``"never"`` trusts the first trace.
+every call (slow, for debugging); ``"never"`` trusts the first trace. The check compares
+graphs, not values: the ops, their settings, inputs and shapes, the constants' values, and
+what an op declares in ``compile_key()`` (dropout: its int seed, or which generator it draws
+from; a new generator made at every call is another graph). What the function does outside
+the graph is not seen: ``np.random.seed(0)`` inside it resets eager's masks at every call,
+not the program's.
 """
 
 from __future__ import annotations
@@ -168,8 +173,7 @@ class CompiledStep:
         program, and random ops draw once per call): the gradients by the engine, then the
         update ``p -= lr * dp`` as the program makes it."""
         trace = program.trace
-        grads = grad(trace.J, trace.params) if trace.params else ()
-        grads = (grads,) if len(trace.params) == 1 else tuple(grads)
+        grads = grad(trace.J, trace.params) if trace.params else ()  # a list in: a tuple
         if self.lr is not None:
             for p, g in zip(trace.params, grads):
                 p.data -= self.lr * g

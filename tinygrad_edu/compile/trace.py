@@ -120,15 +120,15 @@ def _digest(value: Any) -> Any:
 
 
 class SideEffects:
-    """What running the graph's ops changes besides their outputs: the generators the random
-    ops draw from (dropout's ``rng``) and the arrays an op updates in place (batch norm's
-    running averages, its ``compile_state()``). Saved here, put back by ``restore()`` after
-    a run that must not count as a step (a check's trace, the compile-time run)."""
+    """What running the graph's ops changes besides their outputs: the generators a random
+    op draws from and moves on (its ``compile_generators()``: dropout's stream) and the
+    arrays an op updates in place (batch norm's running averages, its ``compile_state()``).
+    Saved here, put back by ``restore()`` after a run that must not count as a step (a
+    check's trace, the compile-time run)."""
 
     def __init__(self, order: list) -> None:
-        rngs = {id(t._ctx.rng): t._ctx.rng for t in order
-                if t._ctx is not None and getattr(t._ctx, "random", False)
-                and hasattr(t._ctx, "rng")}
+        rngs = {id(rng): rng for t in order if t._ctx is not None
+                and hasattr(t._ctx, "compile_generators") for rng in t._ctx.compile_generators()}
         self.saved = [(rng, _get_state(rng)) for rng in rngs.values()]
         arrays = {id(a): a for t in order if t._ctx is not None
                   and hasattr(t._ctx, "compile_state") for a in t._ctx.compile_state()}
@@ -136,16 +136,18 @@ class SideEffects:
 
     def restore(self) -> None:
         for rng, state in self.saved:
-            if hasattr(rng, "bit_generator"):
-                rng.bit_generator.state = state
-            else:
+            if hasattr(rng, "set_state"):  # a RandomState, numpy's global stream np.random
                 rng.set_state(state)
+            else:  # a Generator
+                rng.bit_generator.state = state
         for array, values in self.arrays:
             array[...] = values
 
 
 def _get_state(rng: Any) -> Any:
-    return rng.bit_generator.state if hasattr(rng, "bit_generator") else rng.get_state()
+    """A generator's state (the module ``np.random`` has a submodule ``bit_generator``, so
+    ``get_state`` is asked for first)."""
+    return rng.get_state() if hasattr(rng, "get_state") else rng.bit_generator.state
 
 
 def first_difference(old: tuple, new: tuple) -> str:
