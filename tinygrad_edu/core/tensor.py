@@ -36,12 +36,13 @@ class Tensor(ArrayBehaviour):
         self.requires_grad = requires_grad is not False and tensor_checks.can_require_grad(
             self, requires_grad, "Tensor")
 
-    @classmethod
-    def _from_op(cls, data: Any, ctx: Any) -> Tensor:
+    @staticmethod
+    def _from_op(data: Any, ctx: Any) -> Tensor:
         """An op's result around ``data``, no copy, no checks (``ctx``: the op, or None)."""
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)  # 0-d: an array
-        t.grad, t.name, t._ctx, t.requires_grad = None, None, ctx, ctx is not None
+        t.grad = t.name = None
+        t._ctx, t.requires_grad = ctx, ctx is not None
         if HUNTING.threads and ctx is not None and MODE.anomaly:  # the first op making a nan?
             MODE.anomaly.forward(t)
         return t
