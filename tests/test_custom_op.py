@@ -144,3 +144,72 @@ def test_dropout_imports_first():
     import sys
 
     subprocess.run([sys.executable, "-c", "import tinygrad_edu.dropout"], check=True)
+
+
+def test_a_setting_by_position_says_so_without_the_internal_traceback():
+    import pytest
+
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    for setting in (3.0, np.float64(3.0), np.full((2, 2), 3.0)):  # numpy values have .data too
+        with pytest.raises(TypeError, match="by keyword") as caught:
+            Scale.apply(x, setting)
+        assert caught.value.__suppress_context__ and caught.value.__cause__ is None
+
+
+class _Twice(Function):
+    """A rule of one's own that makes a mistake a student makes (set by ``mistake``)."""
+
+    name = "twice"
+    forward = staticmethod(lambda x, y, mistake: 2 * x + y)
+
+    def backward(self, dz, z, x, y):
+        if self.mistake == "bare array":
+            return dz * 2
+        if self.mistake == "one for two":
+            return (dz * 2,)
+        if self.mistake == "wrong shape":
+            return (dz.sum(axis=0), dz)
+        return [dz * 2, dz]  # a list is fine
+
+
+def test_a_rule_that_returns_the_wrong_thing_is_refused_never_stored():
+    import pytest
+
+    from tinygrad_edu.errors import BackwardError
+
+    for mistake in ("bare array", "one for two", "wrong shape"):
+        x = Tensor(np.ones((2, 3)), requires_grad=True)
+        y = Tensor(np.ones((2, 3)), requires_grad=True)
+        with pytest.raises(BackwardError, match="twice: backward returned"):
+            _Twice.apply(x, y, mistake=mistake).sum().backward()
+        assert x.grad is None and y.grad is None, mistake  # nothing stored
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    y = Tensor(np.ones((2, 3)), requires_grad=True)
+    _Twice.apply(x, y, mistake=None).sum().backward()
+    assert np.array_equal(x.grad, np.full((2, 3), 2.0)) and np.array_equal(y.grad, np.ones((2, 3)))
+
+
+def test_a_shortcut_for_an_input_that_needs_no_gradient_is_ignored():
+    from tinygrad_edu.functions import Shortcut
+
+    class Fused(Function):
+        name = "fused"
+        forward = staticmethod(lambda a, c: a * c)
+
+        def backward(self, dz, z, a, c):
+            return dz * c, Shortcut(dz * a, ())  # c is a constant: ignored, as None would be
+
+    a = Tensor(np.full((2, 2), 3.0), requires_grad=True)
+    c = Tensor(np.full((2, 2), 2.0))
+    Fused.apply(a, c).sum().backward()
+    assert np.array_equal(a.grad, np.full((2, 2), 2.0)) and c.grad is None
+
+
+def test_a_subclass_of_tensor_is_an_operand_not_a_constant():
+    class Named(Tensor):
+        pass
+
+    W = Named(np.full((2, 2), 2.0), requires_grad=True)
+    X = Tensor(np.ones((2, 2)))
+    (W * X + X @ W).sum().backward()
+    assert np.array_equal(W.grad, np.full((2, 2), 3.0))

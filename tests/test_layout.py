@@ -28,7 +28,7 @@ LATE_EDGES_FOR_NOW = {
 MAX_LINES = 450  # "≤ ~400 lines": 400 and a margin for a docstring or two
 # the core's line budget: it stops the engine from growing back (1,990 lines before issue 12,
 # 1,238 at the start of its redesign, 750 after its first pass)
-CORE_BUDGET = 560
+CORE_BUDGET = 590
 
 # the layers, lowest first: a module may import its own layer and the layers below
 LAYERS = [
@@ -187,3 +187,20 @@ def test_the_core_stays_within_its_budget():
     total = sum(len(p.read_text(encoding="utf-8").splitlines())
                 for p in (PACKAGE / "core").glob("*.py"))
     assert total <= CORE_BUDGET, total
+
+
+def test_the_readme_reading_guide_counts_what_is_there():
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    counts = {p.name: len(p.read_text(encoding="utf-8").splitlines())
+              for p in (PACKAGE / "core").glob("*.py")}
+    stated = re.search(r"## How it works: the engine in core/, (\d+) lines", readme)
+    assert stated and int(stated.group(1)) == sum(counts.values())
+    listed = re.findall(r"`core/(\w+\.py)` \((\d+)(?: lines)?\)", readme)
+    assert {name for name, _ in listed} == set(counts) - {"__init__.py"}
+    for name, lines in listed:
+        assert counts[name] == int(lines), (name, lines, counts[name])
+    grad_store = re.search(r"`grad_store\.py` \((\d+) lines\)", readme)
+    assert grad_store and int(grad_store.group(1)) == len(
+        (PACKAGE / "grad_store.py").read_text(encoding="utf-8").splitlines())

@@ -22,6 +22,7 @@ from .core.rules import (
     Sum,
     Tanh,
     Transpose,
+    broadcast_to,
     sum_to_shape,
     values,
 )
@@ -50,7 +51,6 @@ from .ops.elementwise import (
     Pow,
     Sqrt,
     Where,
-    broadcast_to,
     log,
     maximum,
     minimum,

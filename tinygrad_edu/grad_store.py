@@ -26,9 +26,10 @@ class GradStore:
         self.stored: set = set()  # id() of the arrays handed to a .grad as they are
 
     def add(self, tensor: Any, total: Any) -> None:
-        """``tensor.grad += total`` (``= total`` at first) in the tensor's dtype."""
-        if type(total) is not np.ndarray or total.dtype is not tensor.data.dtype:  # a 0-d value,
-            total = np.asarray(total, dtype=tensor.data.dtype)  # float32 W on float64 data
+        """``.grad`` becomes ``total`` (at first) or ``.grad + total`` (a new array), in the
+        tensor's dtype."""
+        if type(total) is not np.ndarray or total.dtype is not tensor.data.dtype:
+            total = np.asarray(total, dtype=tensor.data.dtype)  # 0-d, float32 W on float64 data
         if tensor.grad is not None:  # a second backward, or a leaf used again
             tensor.grad = np.asarray(tensor.grad + total)  # (0-d arrays add up to a scalar)
             if tensor._ctx is None:

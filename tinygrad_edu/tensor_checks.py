@@ -138,11 +138,32 @@ def operands_error(op: type, x: Any, y: Any, error: ValueError) -> Exception:
     return error
 
 
-def op_inputs(op: type, inputs: tuple) -> None:
-    """``Op.apply(x, 2.0)``: the op's inputs are tensors, its settings go by keyword."""
-    if not all(hasattr(x, "data") for x in inputs):
-        raise TypeError(f"{op.__name__}.apply(tensors..., setting=value): the op's settings go "
-                        "by keyword, its inputs are tensors")
+def op_inputs(op: type, inputs: tuple) -> TypeError | None:
+    """The error for ``Op.apply(x, 2.0)`` (a setting by position), or None: the inputs are
+    tensors. A number, an array or a numpy scalar (which has ``.data`` too) is not one."""
+    if all(hasattr(x, "_ctx") for x in inputs):
+        return None
+    return TypeError(f"{op.__name__}.apply(tensors..., setting=value): the op's settings go "
+                     "by keyword, its inputs are tensors")
+
+
+def rule_result(ctx: Any, dinputs: Any) -> tuple:
+    """What the ``backward`` of an op of one's own returned, as a tuple: one gradient per
+    input (None where none is needed), each of its input's shape; a mistake is refused, never
+    stored (a bare array would give the first row to the first input)."""
+    n = len(ctx.parents)
+    if not isinstance(dinputs, list | tuple) or len(dinputs) != n:
+        got = (f"{len(dinputs)} gradients" if isinstance(dinputs, list | tuple)
+               else f"a {type(dinputs).__name__}, not a tuple")
+        raise BackwardError(f"{ctx.name}: backward returned {got}; it returns one gradient "
+                            f"per input, a tuple of {n} (None for an input that needs none), "
+                            "e.g. return (dA * (1 - A**2),) for an op of one input")
+    for i, (x, d) in enumerate(zip(ctx.parents, dinputs)):
+        if d is not None and hasattr(d, "shape") and tuple(d.shape) != x.shape:
+            raise BackwardError(f"{ctx.name}: backward returned a gradient of shape "
+                                f"{tuple(d.shape)} for input {i}, {describe(x)}; a gradient has "
+                                "its input's shape (dW has the shape of W)")
+    return tuple(dinputs)
 
 
 def can_backward(root: Any, what: str) -> None:

@@ -15,7 +15,7 @@ class Shortcut:
     """The hook for a fused rule, returned as the gradient of an input ``A`` that an op made:
     ``grad`` goes to ``A.grad``, ``onward`` straight to the inputs of ``A``'s op, whose rule then
     does not run. The cross-entropy after a sigmoid gives ``dZ = (A - Y) / m`` exactly, where
-    ``dA * A(1 - A)`` is 0 once σ(Z) rounds to 1."""
+    ``dA * A(1 - A)`` is 0 or damped once σ(Z) rounds to 0 or 1."""
 
     def __init__(self, grad: Any, onward: tuple) -> None:
         self.grad, self.onward = grad, onward
@@ -69,13 +69,17 @@ def run(roots: list, seeds: list, create_graph: bool, keep: set | None) -> tuple
             dinputs = ctx.backward(dout, node, *ctx.parents)
         else:  # the rule on arrays: dZ = dA * ..., dW = dZ @ A_prev.T, ...
             dinputs = ctx.backward(dout, node.data, *[p.data for p in ctx.parents])
+        if ctx.checked:  # an op of one's own: one gradient per input, of the input's shape
+            dinputs = tensor_checks.rule_result(ctx, dinputs)
         for parent, d in zip(ctx.parents, dinputs):
+            if d is None or not parent.requires_grad:  # None: needs_input_grad wanted none
+                continue
             if type(d) is Shortcut:
                 _take_shortcut(node, parent, d, grads, passed, check)
-            elif d is not None and parent.requires_grad:  # (_add inline: the hot path)
-                if check is not None:
-                    check(node, parent, d)
-                grads[parent] = d if parent not in grads else grads[parent] + d  # Σ over uses
+                continue
+            if check is not None:  # (_add written out: this is the hot path)
+                check(node, parent, d)
+            grads[parent] = d if parent not in grads else grads[parent] + d  # Σ over uses
     return found, store
 
 def _add(grads: dict, tensor: Any, d: Any, node: Any, check: Any) -> None:
@@ -98,7 +102,7 @@ def backward(root: Any, gradient: Any = None) -> None:
     rerun = root._ctx is not None and root.grad is not None
     recording, MODE.grad = MODE.grad, False  # the rules' own arithmetic records nothing
     try:
-        store = run([root], [seed], False, None)[1]
+        store = run([root], [seed], create_graph=False, keep=None)[1]
     finally:
         MODE.grad = recording
     advice.after_backward(root, rerun, store.revisited, store.accumulated)

@@ -24,12 +24,19 @@ Array = Any  # an np.ndarray, a Tensor inside grad(..., create_graph=True), or a
 class Function:
     """The op that made a tensor: ``parents`` (its input tensors), ``needs_input_grad`` (a bool
     per parent), its settings as attributes (``self.axis``; ``attributes()`` lists them) and,
-    apart, ``saved``: what the forward computed that the rule reuses (the sigmoid's -log A)."""
+    apart, ``saved``: what the forward computed for the rule or a cost (the sigmoid's -log A).
+    Saved values are constants to ``grad(create_graph=True)``: a rule that must be
+    differentiated again computes from its inputs (as batch norm's does)."""
     __slots__ = ("__dict__", "needs_input_grad", "parents", "saved")  # settings: __dict__
     name = "function"  # in graphs, errors and explain()
     infix: str | None = None  # viz, explain and compile write x + y, W @ A, x ** p
     broadcasts = False  # element-wise on operands of different shapes (viz labels the edge)
     fuses_with: frozenset = frozenset()  # the costs whose fused rule replaces this one's
+    checked = True  # the engine checks what backward returns (the package's ops are tested)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.checked = not cls.__module__.startswith("tinygrad_edu.")
 
     def __init__(self, parents: tuple = (), needs_input_grad: tuple | None = None,
                  saved: Any = None) -> None:  # an op made by hand: Op((x,))
@@ -47,10 +54,12 @@ class Function:
                 data = cls.forward(inputs[0].data)
             else:
                 data = cls.forward(inputs[0].data, inputs[1].data)
+            return cls.record(data, inputs, **settings) if settings else cls.record(data, inputs)
         except AttributeError:
-            tensor_checks.op_inputs(cls, inputs)  # Op.apply(x, 2.0): a setting by position
-            raise
-        return cls.record(data, inputs, **settings) if settings else cls.record(data, inputs)
+            error = tensor_checks.op_inputs(cls, inputs)  # Op.apply(x, 2.0): a setting by
+            if error is None:  # position; else the AttributeError is the op's own
+                raise
+            raise error from None
 
     @classmethod
     def record(cls, data: Any, inputs: tuple, *, saved: Any = None, **settings: Any) -> Any:

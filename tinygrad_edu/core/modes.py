@@ -8,13 +8,18 @@ import threading
 
 
 class _Mode(threading.local):
-    def __init__(self) -> None:  # once in each thread: grad on, no anomaly checks, no blocks
-        self.grad, self.anomaly, self.grad_stack = True, False, []  # (the modes blocks restore)
+    """One thread's switches; ``__init__`` runs once in each thread."""
+    def __init__(self) -> None:
+        self.grad = True  # record graphs (off inside no_grad)
+        self.anomaly: object = False  # or detect_anomaly()'s checks, .forward and .backward
+        self.grad_stack: list = []  # the modes that the open no_grad/enable_grad blocks restore
 
 MODE = _Mode()
 
-class HUNTING:  # threads in detect_anomaly(): a plain counter, read before the thread-local
-    threads, lock = 0, threading.Lock()  # MODE.anomaly, costly as an op's other bookkeeping
+class HUNTING:
+    """How many threads are inside ``detect_anomaly()``: read before the thread-local
+    ``MODE.anomaly``, which costs as much as the rest of an op's bookkeeping."""
+    threads, lock = 0, threading.Lock()
 
 class _GradMode(contextlib.ContextDecorator):
     """Sets this thread's grad mode and restores it: ``with no_grad():`` or ``@no_grad()``."""

@@ -14,9 +14,15 @@ import numpy as np
 from .function import Array, Function
 
 
+def is_tensor(x: Any) -> bool:  # a rule meets arrays, Tensors (create_graph) and symbols
+    return type(x) is not np.ndarray and hasattr(x, "_ctx")
+
 def values(x: Array) -> np.ndarray:
     """The numpy values of ``x`` (masks and counts are constants, never differentiated)."""
-    return x if type(x) is np.ndarray or not hasattr(x, "_ctx") else x.data
+    return x.data if is_tensor(x) else x
+
+def broadcast_to(x: Array, shape: tuple) -> Array:
+    return BroadcastTo.apply(x, shape=shape) if is_tensor(x) else np.broadcast_to(x, shape)
 
 def sum_to_shape(g: Array, shape: tuple) -> Array:
     """Undo broadcasting (F7.1): sum ``g`` over the axes numpy broadcast to reach ``shape``.
@@ -35,7 +41,8 @@ def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
 
 class Add(Function):
     """z = x + y;  dx = dz, dy = dz (each summed back to its shape: db = Σ dZ)."""
-    name, forward, infix, broadcasts = "add", staticmethod(np.add), "+", True
+    name, forward = "add", staticmethod(np.add)
+    infix, broadcasts = "+", True  # written x + y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -44,7 +51,8 @@ class Add(Function):
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz."""
-    name, forward, infix, broadcasts = "sub", staticmethod(np.subtract), "-", True
+    name, forward = "sub", staticmethod(np.subtract)
+    infix, broadcasts = "-", True  # written x - y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -53,7 +61,8 @@ class Sub(Function):
 
 class Mul(Function):
     """z = x * y (element-wise);  dx = dz * y, dy = dz * x."""
-    name, forward, infix, broadcasts = "mul", staticmethod(np.multiply), "*", True
+    name, forward = "mul", staticmethod(np.multiply)
+    infix, broadcasts = "*", True  # written x * y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -62,7 +71,8 @@ class Mul(Function):
 
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * x / y² = -dz * z / y."""
-    name, forward, infix, broadcasts = "div", staticmethod(np.divide), "/", True
+    name, forward = "div", staticmethod(np.divide)
+    infix, broadcasts = "/", True  # written x / y; its operands may broadcast
 
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
@@ -92,7 +102,7 @@ class PowScalar(Function):
         return "pow", (x, self.exponent), None
 
 class MatMul(Function):
-    """Z = W @ A_prev;  dW = dZ A_prevᵀ,  dA_prev = Wᵀ dZ (F3.3, F4.2; the 1/m is in dZ).
+    """Z = W @ A_prev;  dW = dZ A_prevᵀ,  dA_prev = Wᵀ dZ (F3.3, F4.4, F4.5; the 1/m is in dZ).
     Vectors and stacks of matrices: ``general_backward`` (ops/matmul.py)."""
     name, forward, infix = "matmul", staticmethod(np.matmul), "@"
     general_backward: Any
@@ -107,7 +117,7 @@ class MatMul(Function):
 class Exp(Function):
     """A = e^Z;  dZ = dA * A."""
     name, forward = "exp", staticmethod(np.exp)
-    def backward(self, dA, A, Z): return (dA * A,)  # dZ = dA * e^Z = dA * A
+    def backward(self, dA, A, Z): return (dA * A,)
 
 class Log(Function):
     """A = ln Z;  dZ = dA / Z."""
@@ -134,13 +144,13 @@ class Sigmoid(Function):
 class Tanh(Function):
     """A = tanh(Z) (F2.2);  dZ = dA * (1 - A²)."""
     name, forward = "tanh", staticmethod(np.tanh)
-    def backward(self, dA, A, Z): return (dA * (1.0 - A * A),)  # dZ = dA * (1 - A²)
+    def backward(self, dA, A, Z): return (dA * (1.0 - A * A),)
 
 class ReLU(Function):
-    """A = max(0, Z) (F2.4);  dZ = dA where Z > 0, else 0 (relu'(0) = 0: ``dZ[Z <= 0] = 0``)."""
+    """A = max(0, Z) (F2.4);  dZ = dA * 1{Z > 0}, so relu'(0) = 0."""
     name, forward = "relu", staticmethod(lambda Z: np.maximum(Z, 0.0))
     numpy_source = "np.maximum({0.bare}, 0.0)"
-    def backward(self, dA, A, Z): return (dA * (values(Z) > 0),)  # dZ = dA * 1{Z > 0}
+    def backward(self, dA, A, Z): return (dA * (values(Z) > 0),)
 
 @lru_cache(maxsize=1024)
 def kept_shape(shape: tuple, axis: Any) -> tuple:
@@ -152,10 +162,7 @@ def kept_shape(shape: tuple, axis: Any) -> tuple:
 
 def spread(ds: Array, x_shape: tuple, axis: Any) -> Array:
     """Every x that went into a sum (a mean, a max) gets that sum's gradient ``ds``."""
-    ds = ds.reshape(kept_shape(x_shape, axis))
-    if type(ds) is np.ndarray or not hasattr(ds, "_ctx"):  # an array, or explain's symbol
-        return np.broadcast_to(ds, x_shape)
-    return BroadcastTo.apply(ds, shape=x_shape)  # a Tensor, inside grad(create_graph=True)
+    return broadcast_to(ds.reshape(kept_shape(x_shape, axis)), x_shape)
 
 class Sum(Function):
     """s = Σ x over ``axis`` (numpy's settings: axis, keepdims);  dx = ds, for every term."""

@@ -103,7 +103,7 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
 
 def _as_tensor(value: Any, like: Any = None) -> Tensor:
     """``value``, or a constant made of it (a number takes the float dtype of ``like``)."""
-    if type(value) is Tensor:
+    if isinstance(value, Tensor):  # (a subclass of Tensor is a tensor too)
         return value
     return Tensor._from_op(tensor_checks.constant(value, like), None)
 

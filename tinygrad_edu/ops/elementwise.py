@@ -15,21 +15,14 @@ import numpy as np
 
 from .. import checks
 from ..core.function import Array, Function
-from ..core.rules import BroadcastTo, sum_to_shape, values
+from ..core.rules import is_tensor, sum_to_shape, values
 from ..core.tensor import Tensor, _as_tensor, binary
 from ..errors import ShapeError, describe
 
 
 def log(x: Array) -> Array:
     """ln x of an array, a Tensor (inside ``grad(create_graph=True)``) or explain's symbol."""
-    return np.log(x) if type(x) is np.ndarray or not hasattr(x, "_ctx") else x.log()
-
-
-def broadcast_to(x: Array, shape: tuple) -> Array:
-    """``x`` broadcast to ``shape``: an array, a Tensor or explain's symbol."""
-    if type(x) is np.ndarray or not hasattr(x, "_ctx"):
-        return np.broadcast_to(x, shape)
-    return BroadcastTo.apply(x, shape=shape)
+    return x.log() if is_tensor(x) else np.log(x)
 
 class Maximum(Function):
     """z = max(x, y) element-wise;  the gradient goes to the larger, half each on a tie."""
