@@ -312,3 +312,16 @@ def test_float32_stays_float32_in_values_and_gradients():
     J.backward()
     assert W.grad.dtype == np.float32
     assert Z.grad.dtype == np.float32
+
+
+def test_grad_gives_the_dtype_backward_stores():
+    """A float32 weight with float64 data: ``grad()`` answers in float32, as ``.grad`` holds."""
+    from tinygrad_edu import grad
+
+    W = Tensor(np.full((1, 2), 0.5, dtype=np.float32), requires_grad=True)
+    X = Tensor(np.ones((2, 3)))
+    J = (W @ X).sigmoid().mean()
+    dW = grad(J, W)
+    J.backward()
+    assert dW.dtype == W.grad.dtype == np.float32
+    assert np.array_equal(dW, W.grad)

@@ -68,7 +68,7 @@ def grad(
         if g is None:
             g = np.zeros(t.shape, dtype=t.data.dtype)
             g = Tensor(g) if create_graph else g
-        elif not create_graph:
-            g = np.array(g, copy=True)
+        elif not create_graph:  # an array of its own, in the input's dtype (as .grad is)
+            g = np.array(g, dtype=t.data.dtype, copy=True)
         results.append(g)
     return results[0] if single_input else tuple(results)
