@@ -273,3 +273,22 @@ def test_fit_compile_refuses_an_op_it_cannot_compile_before_any_step():
         tinygrad_edu.training.fit(model, X, Y, iterations=3, print_every=0, compile=True)
     after = [p.data for p in model.parameters()] + [b.data for _, b in model.named_buffers()]
     assert len(after) == 8 and all(np.array_equal(a, b) for a, b in zip(after, before))
+
+
+def test_a_where_mask_that_changes_between_calls_is_another_graph():
+    """compile writes where's constant mask into the program (its ``compile_key``): a step
+    function whose mask is another at the next call records another graph at the check."""
+    from tinygrad_edu import GraphChangedError
+
+    masks = [np.array([[True, False, True]]), np.array([[False, True, True]])]
+    W = Tensor(np.array([[0.5, -1.0, 2.0]]), requires_grad=True)
+
+    def cost(X):
+        return tinygrad_edu.where(masks[0], W * X, -W * X).sum()
+
+    step = tinygrad_edu.compile(cost, [W])
+    X = np.ones((1, 3))
+    step(X)
+    masks.reverse()  # the same shapes, another mask
+    with pytest.raises(GraphChangedError):
+        step(X)

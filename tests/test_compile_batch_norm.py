@@ -17,6 +17,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from compile_helpers import descend
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import numeric_settings, seeds
@@ -68,22 +69,7 @@ def _run_both(make, X, Y, steps, lr=0.5, check="once"):
     for compiled in (True, False):
         model = make()
         cost = lambda X, Y: F.binary_cross_entropy(model(X), Y)  # noqa: E731, B023
-        step = tinygrad_edu.compile(cost, model.parameters(), lr=lr, check=check) \
-            if compiled else None
-        opt = tinygrad_edu.optim.SGD(model.parameters(), lr=lr)
-        costs, grads = [], []
-        for _ in range(steps):
-            if compiled:
-                J, g = step(X, Y)
-                costs.append(J)
-                grads.append([x.copy() for x in g])
-            else:
-                J = cost(X, Y)
-                opt.zero_grad()
-                J.backward()
-                costs.append(J.item())
-                grads.append([p.grad.copy() for p in model.parameters()])
-                opt.step()
+        costs, grads, step = descend(cost, model.parameters(), X, Y, steps, lr, compiled, check)
         runs.append((costs, grads, _state(model), step))
     return runs
 

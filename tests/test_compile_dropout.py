@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from compile_helpers import descend
 
 import tinygrad_edu
 import tinygrad_edu.nn.functional as F
@@ -72,21 +73,7 @@ def run_twin(make, source, compiled, calls=4, check="once"):
     np.random.seed(7)  # the global stream, the same for both twins
     cost, params = make(SOURCES[source]())
     X, Y = _data()
-    step = tinygrad_edu.compile(cost, params, lr=LR, check=check) if compiled else None
-    opt = tinygrad_edu.optim.SGD(params, lr=LR)
-    costs, grads = [], []
-    for _ in range(calls):
-        if compiled:
-            J, g = step(X, Y)
-            costs.append(float(J))
-            grads.append([x.copy() for x in g])
-        else:
-            J = cost(X, Y)
-            opt.zero_grad()
-            J.backward()
-            costs.append(J.item())
-            grads.append([p.grad.copy() for p in params])
-            opt.step()
+    costs, grads, step = descend(cost, params, X, Y, calls, LR, compiled, check)
     return costs, grads, [p.data.copy() for p in params], np.random.random(), step
 
 

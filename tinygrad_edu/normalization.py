@@ -102,7 +102,7 @@ class BatchNorm(Function):
                        f"np.sum({centred} * {centred}, axis=1, keepdims=True) * (1.0 / {m})")
         std = src.keep(self, "saved.std", f"std{layer}", f"({var} + {self.eps!r}) ** 0.5")
         z_norm = src.keep(self, "saved.z_norm", f"Z_norm{layer}", f"{centred} / {std}")
-        running_mean, running_var, momentum = self.compile_running()
+        running_mean, running_var, momentum = self.running
         keep, new = _number(1.0 - momentum), _number(momentum)
         if running_mean is not None:  # running = (1 - momentum) running + momentum batch
             name = src.const(running_mean, f"running_mean{layer}")
@@ -115,20 +115,15 @@ class BatchNorm(Function):
                           f"({m} / ({m} - 1))")
         return f"{gamma} * {z_norm} + {beta}", 1  # Z̃ = γ Z_norm + β
 
-    def compile_running(self) -> tuple:
-        """``(running_mean, running_var, momentum)`` this call updated (arrays or None),
-        as ``batch_norm`` declared them on the op for ``compile``."""
-        return self.running
-
     def compile_key(self) -> tuple:
         """For ``compile``'s graph key: which arrays the running averages are, the momentum."""
-        mean, var, momentum = self.compile_running()
+        mean, var, momentum = self.running
         return (None if mean is None else id(mean), None if var is None else id(var),
                 type(momentum).__name__, float(momentum))
 
     def compile_state(self) -> list:
         """The arrays a call changes in place (saved and put back around a check's trace)."""
-        return [a for a in self.compile_running()[:2] if a is not None]
+        return [a for a in self.running[:2] if a is not None]
 
     def attributes(self) -> dict:
         return {"eps": self.eps}  # the setting; m and running are not (module docstring)

@@ -94,14 +94,12 @@ class Trace:
                 continue
             ctx = t._ctx
             settings = tuple(sorted((k, _digest(v)) for k, v in ctx.attributes().items()))
-            kept = tuple(_digest(getattr(ctx, s)) for s in ("condition", "index")
-                         if hasattr(ctx, s))  # the constants the program is written with; not
-            # ctx.saved: the program computes it (a new dropout mask at every call is no new
-            # graph, batch norm's Z_norm is the batch's)
-            declared = ctx.compile_key() if hasattr(ctx, "compile_key") else ()  # batch
-            # norm: which running averages it updates (their identity, not their values)
+            # what else the program is written with, as the op declares it: where's mask,
+            # dropout's seed or stream, batch norm's running averages (their identity); never
+            # ctx.saved, which the program computes (a new dropout mask is no new graph)
+            declared = _digest(ctx.compile_key()) if hasattr(ctx, "compile_key") else ()
             parts.append((type(ctx).__name__, tuple(index[p] for p in ctx.parents),
-                          settings, kept, declared, shape, t.name))
+                          settings, declared, shape, t.name))
         return tuple(parts)
 
 

@@ -24,6 +24,7 @@ def log(x: Array) -> Array:
     """ln x of an array, a Tensor (inside ``grad(create_graph=True)``) or explain's symbol."""
     return x.log() if is_tensor(x) else np.log(x)
 
+
 class Maximum(Function):
     """z = max(x, y) element-wise;  the gradient goes to the larger, half each on a tie."""
 
@@ -150,13 +151,14 @@ class Where(Function):
     def attributes(self) -> dict:
         return {}  # the mask is a constant input, not a setting to print
 
+    def compile_key(self) -> np.ndarray:
+        return self.condition  # compile writes the mask into the program: another is another
+
     def backward(self, g, out, x, y):
-        px, py = self.parents
         C = self.condition
-        return (
-            sum_to_shape(g * C, x.shape) if px.requires_grad else None,  # dx = da · C
-            sum_to_shape(g * ~C, y.shape) if py.requires_grad else None,  # dy = da · (1 - C)
-        )
+        need_x, need_y = self.needs_input_grad
+        return (sum_to_shape(g * C, x.shape) if need_x else None,  # dx = da · C
+                sum_to_shape(g * ~C, y.shape) if need_y else None)  # dy = da · (1 - C)
 
     def numpy_source(self, src, x, y):
         return f"np.where({src.const(self.condition)}, {x.bare}, {y.bare})"
