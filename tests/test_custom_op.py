@@ -213,3 +213,31 @@ def test_a_subclass_of_tensor_is_an_operand_not_a_constant():
     X = Tensor(np.ones((2, 2)))
     (W * X + X @ W).sum().backward()
     assert np.array_equal(W.grad, np.full((2, 2), 3.0))
+
+
+def test_a_backward_that_raises_changes_no_gradient():
+    """A rule refused halfway through the backward pass (an op of one's own returning a wrong
+    shape, a rule giving inf under ``detect_anomaly()``) leaves every ``.grad`` as it was, also
+    those of the tensors the pass reached before it (J and w here: they came first)."""
+    import pytest
+
+    from tinygrad_edu import detect_anomaly
+    from tinygrad_edu.errors import AnomalyError, BackwardError
+
+    def refused(w):
+        x = Tensor(np.ones((2, 3)), requires_grad=True)
+        return x, (_Twice.apply(x, x * 1.0, mistake="wrong shape") * w).sum(), BackwardError
+
+    def infinite(w):
+        x = Tensor(np.array([[0.0, 1.0, 4.0], [1.0, 1.0, 1.0]]), requires_grad=True)
+        return x, (x.sqrt() * w).sum(), AnomalyError  # d√x = 1 / (2√x): inf at 0
+
+    for make in (refused, infinite):
+        for before in (None, np.full((2, 3), 5.0)):
+            w = Tensor(np.full((2, 3), 2.0), requires_grad=True)
+            w.grad = None if before is None else before.copy()
+            x, J, error = make(w)
+            with detect_anomaly(), np.errstate(divide="ignore"), pytest.raises(error):
+                J.backward()
+            assert J.grad is None and x.grad is None, make.__name__
+            assert (w.grad is None) if before is None else np.array_equal(w.grad, before)

@@ -27,8 +27,8 @@ LATE_EDGES_FOR_NOW = {
 }
 MAX_LINES = 450  # "≤ ~400 lines": 400 and a margin for a docstring or two
 # the core's line budget: it stops the engine from growing back (1,990 lines before issue 12,
-# 1,238 at the start of its redesign, 750 after its first pass)
-CORE_BUDGET = 590
+# 1,238 at the start of its redesign, 750 after its first pass, 584 after its second)
+CORE_BUDGET = 460
 
 # the layers, lowest first: a module may import its own layer and the layers below
 LAYERS = [
@@ -36,7 +36,8 @@ LAYERS = [
      "core.modes"},
     {"core.function", "core.rules", "core.engine", "core.tensor", "core", "tensor_python",
      "anomaly"},
-    {"ops", "ops.elementwise", "ops.matmul", "ops.selection", "numpy_protocols", "higher_order"},
+    {"ops", "ops.elementwise", "ops.matmul", "ops.notation", "ops.selection", "numpy_protocols",
+     "higher_order"},
     {"costs", "softmax", "normalization", "dropout", "functions", "tensor", "autograd",
      "gradcheck", "nn", "optim"},
     {"explain", "viz", "backprop_view", "backprop_html", "compile"},

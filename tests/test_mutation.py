@@ -156,9 +156,9 @@ def l2_decays_only_the_first_weight(self, g, out, *weights):
 REAL_TAKE_SHORTCUT = autograd._take_shortcut
 
 
-def shortcut_also_through_the_sigmoid(node, parent, shortcut, grads, passed, anomaly):
-    REAL_TAKE_SHORTCUT(node, parent, shortcut, grads, passed, anomaly)
-    grads[parent] = shortcut.grad  # wrong: A's rule runs on dA too, the cost counted twice
+def shortcut_also_through_the_sigmoid(A, shortcut, grads, passed):
+    REAL_TAKE_SHORTCUT(A, shortcut, grads, passed)
+    grads[A] = shortcut.grad  # wrong: A's rule runs on dA too, the cost counted twice
 
 
 def matmul_transposes_square_dW(self, g, out, a, b):

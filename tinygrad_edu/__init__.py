@@ -20,7 +20,8 @@ from . import errors, numpy_protocols, ops  # noqa: F401
 from .advice import TinygradEduWarning
 from .anomaly import detect_anomaly
 from .compile import compile
-from .core import Tensor, enable_grad, is_grad_enabled, no_grad
+from .core.modes import enable_grad, is_grad_enabled, no_grad
+from .core.tensor import Tensor
 from .errors import (
     AnomalyError,
     ArgumentError,

@@ -2,9 +2,9 @@
 
 ``detect_anomaly()`` puts this file's checks into this thread's ``MODE.anomaly``
 (``core.modes``); while it is there, every recorded op's output is checked by
-``check_forward_finite`` and every gradient a rule returns by ``check_backward_finite`` (the
-engine calls them as ``MODE.anomaly.forward`` / ``.backward``: the core does not import this
-file).
+``check_forward_finite`` and the gradients each rule returns by ``check_rule_finite``, each
+one by ``check_backward_finite`` (the engine calls them as ``MODE.anomaly.forward`` /
+``.backward``: the core does not import this file).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .core.engine import Shortcut
 from .core.modes import HUNTING, MODE
 from .errors import AnomalyError, describe
 
@@ -71,7 +72,23 @@ def _bad_values(values: np.ndarray) -> str:
     return " and ".join(p for p in parts if p)
 
 
+def check_rule_finite(node: Any, dinputs: tuple) -> None:
+    """Anomaly mode: complain about the rule of ``node``'s op if a gradient it returned holds
+    nan or inf (``dinputs``: one per input; a ``Shortcut``'s for the input and past it)."""
+    for parent, d in zip(node._ctx.parents, dinputs):
+        if d is None or not parent.requires_grad:
+            continue
+        if type(d) is Shortcut:
+            check_backward_finite(node, parent, d.grad)
+            for inner, d_inner in zip(parent._ctx.parents, d.onward):
+                if d_inner is not None and inner.requires_grad:
+                    check_backward_finite(node, inner, d_inner)
+        else:
+            check_backward_finite(node, parent, d)
+
+
 def check_backward_finite(node: Any, parent: Any, grad: Any) -> None:
+    """Anomaly mode: complain about ``grad``, the gradient ``node``'s rule gave ``parent``."""
     values = grad.data if hasattr(grad, "_ctx") else grad
     if np.all(np.isfinite(values)):
         return
@@ -84,10 +101,10 @@ def check_backward_finite(node: Any, parent: Any, grad: Any) -> None:
 
 
 class _Checks:
-    """What the engine calls in anomaly mode: ``forward(out)``, ``backward(node, parent, d)``."""
+    """What the engine calls in anomaly mode: ``forward(out)``, ``backward(node, dinputs)``."""
 
     forward = staticmethod(check_forward_finite)
-    backward = staticmethod(check_backward_finite)
+    backward = staticmethod(check_rule_finite)
 
 
 CHECKS = _Checks()

@@ -3,7 +3,7 @@
 * ``binary_cross_entropy(A, Y)``: J = -1/m Σ [Y log A + (1-Y) log(1-A)] (F1.1, F1.5);
   after a sigmoid the op is the fused output layer, dZ = (A - Y) / m (F1.4, F3.2), through the
   engine's documented hook: the sigmoid *declares* ``fuses_with = {"binary_cross_entropy"}``,
-  the cost asks ``A._ctx.fuses_into(self.name)`` and returns a ``Shortcut`` (core/engine.py);
+  the cost asks ``self.name in A._ctx.fuses_with`` and returns a ``Shortcut`` (core/engine.py);
 * ``binary_cross_entropy_with_logits(Z, Y)``, ``mse_loss(H, Y)`` (F5.1, F5.2) and
   ``l2_penalty(weights, λ)`` (F5.5).
 
@@ -126,7 +126,7 @@ class BinaryCrossEntropy(_Cost):
     def apply(cls, A: Tensor, Y: Any, reduction: str = "mean") -> Tensor:
         Y = _binary_labels(A, Y, cls.name)
         a, y = A.data, Y.data
-        after_sigmoid = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
+        after_sigmoid = A._ctx is not None and cls.name in A._ctx.fuses_with  # the hook
         if not after_sigmoid:  # sigmoid's outputs are in [0, 1] by construction: no pass
             checks.unit_interval_predictions(A, "binary_cross_entropy")
         if after_sigmoid:  # -[y log σ(z) + (1-y) log(1-σ(z))] = log(1 + e^-z) + (1-y) z

@@ -1,4 +1,4 @@
-"""How a backward pass stores the gradients it computed in ``.grad`` (``core/engine.py``).
+"""How a backward pass stores the gradients it computed in ``.grad`` (``store_grads``).
 
 * ``.grad`` has the tensor's shape and dtype (a float32 weight used with float64 data gets a
   float32 gradient; a 0-d gradient is a 0-d array, not a numpy scalar);
@@ -16,6 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from . import advice
+
+
+def store_grads(root: Any, totals: dict) -> None:
+    """Add the gradients of one backward pass from ``root`` (``totals``: {tensor: dJ/dtensor})
+    into the tensors' ``.grad``; then ``advice`` for a cell run twice or chained updates."""
+    rerun = root._ctx is not None and root.grad is not None  # (before root.grad changes)
+    store = GradStore()
+    for tensor, total in totals.items():
+        store.add(tensor, total)
+    advice.after_backward(root, rerun, store.revisited, store.accumulated)
 
 class GradStore:
     """Stores each total gradient of one backward pass (``add``), noting ``revisited`` (the

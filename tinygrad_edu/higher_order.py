@@ -61,7 +61,7 @@ def grad(
         seeds = [seed(o, g) for o, g in zip(outs, grads_in)]
         if create_graph:  # the rules will run on Tensors
             seeds = [Tensor(s) for s in seeds]
-        found = run(outs, seeds, create_graph, set(ins))[0]
+        found = run(outs, seeds, create_graph)
     results = []
     for t in ins:
         g = found.get(t)

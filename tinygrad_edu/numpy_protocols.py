@@ -29,7 +29,7 @@ import numpy as np
 
 from .core import rules
 from .core.modes import MODE
-from .core.tensor import Tensor, _as_tensor, binary, make_result
+from .core.tensor import Tensor, _as_tensor, binary
 from .errors import NoRuleError, describe
 from .ops import elementwise, selection
 
@@ -88,7 +88,7 @@ def _values(x: Any) -> Any:
 
 
 def _constant(data: Any) -> Tensor:
-    return make_result(data, None)
+    return Tensor._from_op(data, None)
 
 
 def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:

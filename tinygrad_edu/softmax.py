@@ -157,7 +157,7 @@ class CategoricalCrossEntropy(_Cost):
         _check_logits(A, "categorical_cross_entropy", "probabilities A")
         check_one_hot(Y, A.shape[0], A.shape[1], "categorical_cross_entropy")
         _check_targets(A, Y, "categorical_cross_entropy")
-        after_softmax = A._ctx is not None and A._ctx.fuses_into(cls.name)  # the hook
+        after_softmax = A._ctx is not None and cls.name in A._ctx.fuses_with  # the hook
         log_a = A._ctx.saved if after_softmax else np.log(np.maximum(A.data, np.exp(-100.0)))
         m = A.shape[1]
         return cls.record(_reduce(-(Y.data * log_a), reduction, m), (A, Y), m=m,

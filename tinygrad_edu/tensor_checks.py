@@ -138,13 +138,13 @@ def operands_error(op: type, x: Any, y: Any, error: ValueError) -> Exception:
     return error
 
 
-def op_inputs(op: type, inputs: tuple) -> TypeError | None:
-    """The error for ``Op.apply(x, 2.0)`` (a setting by position), or None: the inputs are
-    tensors. A number, an array or a numpy scalar (which has ``.data`` too) is not one."""
-    if all(hasattr(x, "_ctx") for x in inputs):
-        return None
-    return TypeError(f"{op.__name__}.apply(tensors..., setting=value): the op's settings go "
-                     "by keyword, its inputs are tensors")
+def op_inputs(op: type, inputs: tuple) -> None:
+    """Called where ``op.apply`` met an AttributeError: ``Op.apply(x, 2.0)`` (a setting by
+    position) raises TypeError in its place; if the inputs are tensors, nothing (the error is
+    the op's own). A number, an array or a numpy scalar (which has ``.data`` too) is no tensor."""
+    if not all(hasattr(x, "_ctx") for x in inputs):
+        raise TypeError(f"{op.__name__}.apply(tensors..., setting=value): the op's settings go "
+                        "by keyword, its inputs are tensors") from None
 
 
 def rule_result(ctx: Any, dinputs: Any) -> tuple:

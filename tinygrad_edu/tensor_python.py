@@ -1,7 +1,7 @@
 """What makes a Tensor behave, to a learner, like the numbers and arrays of the notes.
 
-``Tensor`` (core/tensor.py) inherits these from ``ArrayBehaviour``; they are not on the
-engine's hot path and need no derivative rule of their own:
+``Tensor`` (core/tensor.py) inherits these from ``ArrayBehaviour``; none has a derivative
+rule of its own:
 
 * the values: ``t.numpy()``, ``t.item()``, ``np.asarray(t)`` (refused while ``t`` is in a graph
   that records: the plain array would drop it), ``len(t)``, ``for row in t``, the printed form
@@ -16,6 +16,8 @@ engine's hot path and need no derivative rule of their own:
 * ``+= -= *= /=``: in place under ``no_grad()`` (PyTorch's ``w -= lr * w.grad``: the leaf
   keeps its identity and ``requires_grad``); while graphs are recorded, refused on a
   parameter and out of place on anything else;
+* numpy's array methods, on the core's rules: ``sum``/``mean`` (``axis``, ``keepdims``),
+  ``reshape``, ``transpose``/``T``, ``broadcast_to``, their arguments checked as numpy does;
 * ``Tensor.zeros/ones/randn/rand``, ``flatten``, ``squeeze``, ``argmax``/``argmin``, ``var``,
   ``tolist``, built from the engine's ops (``reshape``, ``mean``, ``sub``, ``pow``, ``sum``).
 """
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import checks, messages, tensor_checks
-from .core import engine
+from .core import engine, rules
 from .core.modes import MODE
 from .errors import BackwardError, NameLookupError, NoRuleError, ShapeError, describe
 from .notebook import tensor_html
@@ -47,7 +49,6 @@ class ArrayBehaviour:
     grad: Any
     name: str | None
     _from_op: Any  # Tensor._from_op: an op's output (here: constants)
-    transpose: Any
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -302,6 +303,25 @@ class ArrayBehaviour:
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self._in_place(np.divide, "__truediv__", other, "/")
+
+    # -- numpy's array methods: the core's rules, numpy's arguments (core/rules.py) ----------
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return rules.Sum.apply(self, **tensor_checks.reduction("sum", self, axis, keepdims))
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return rules.Mean.apply(self, **tensor_checks.reduction("mean", self, axis, keepdims))
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return rules.Reshape.apply(self, shape=tensor_checks.new_shape(self, shape))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return rules.Transpose.apply(self, axes=tensor_checks.permutation(self, axes))
+
+    T = property(lambda self: rules.Transpose.apply(self, axes=tuple(range(self.ndim))[::-1]))
+
+    def broadcast_to(self, shape: tuple) -> Tensor:
+        return rules.BroadcastTo.apply(self, shape=tensor_checks.broadcast_shape(self, shape))
 
     # -- conveniences built from the engine's ops (their rules give the gradients) ----------
 

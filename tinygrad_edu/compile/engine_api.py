@@ -11,7 +11,9 @@ explain's own ``_display`` does.
 
 from __future__ import annotations
 
-from ..core import Tensor, enable_grad, topological_order
+from ..core.engine import topological_order
+from ..core.modes import enable_grad
+from ..core.tensor import Tensor
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,

@@ -6,14 +6,9 @@
                needs_input_grad = (True, False)                  (y needs no gradient)
 
 An op gives ``forward(*arrays, **settings)`` (numpy in, an array out) and its rule
-``backward(self, dout, out, *inputs)``: one gradient per input, None where
-``needs_input_grad`` wants none (for an activation, ``backward(self, dA, A, Z)``). The rules use
-only what arrays and Tensors both have (``*``, ``@``, ``.T``, ``.sum``): the engine runs them on
-arrays, ``grad(create_graph=True)`` on Tensors, ``explain`` on symbols.
-"""
-
-from __future__ import annotations
-
+``backward(self, dout, out, *inputs)``: one gradient per input, None where ``needs_input_grad``
+wants none. A rule uses only what arrays and Tensors both have (``*``, ``@``, ``.T``, ``.sum``):
+the engine runs it on arrays, ``grad(create_graph=True)`` on Tensors, ``explain`` on symbols."""
 from typing import Any
 
 from .. import tensor_checks
@@ -24,27 +19,23 @@ Array = Any  # an np.ndarray, a Tensor inside grad(..., create_graph=True), or a
 class Function:
     """The op that made a tensor: ``parents`` (its input tensors), ``needs_input_grad`` (a bool
     per parent), its settings as attributes (``self.axis``; ``attributes()`` lists them) and,
-    apart, ``saved``: what the forward computed for the rule or a cost (the sigmoid's -log A).
-    Saved values are constants to ``grad(create_graph=True)``: a rule that must be
-    differentiated again computes from its inputs (as batch norm's does)."""
+    apart, ``saved``: what the forward computed for the rule or a cost (the sigmoid's -log A;
+    a constant to ``grad(create_graph=True)``, so batch norm's rule recomputes from inputs)."""
     __slots__ = ("__dict__", "needs_input_grad", "parents", "saved")  # settings: __dict__
     name = "function"  # in graphs, errors and explain()
-    infix: str | None = None  # viz, explain and compile write x + y, W @ A, x ** p
+    infix = None  # viz, explain and compile write x + y, W @ A, x ** p
     broadcasts = False  # element-wise on operands of different shapes (viz labels the edge)
-    fuses_with: frozenset = frozenset()  # the costs whose fused rule replaces this one's
+    fuses_with = frozenset()  # the costs whose fused rule may replace this one's (Shortcut)
     checked = True  # the engine checks what backward returns (the package's ops are tested)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+    def __init_subclass__(cls):
         cls.checked = not cls.__module__.startswith("tinygrad_edu.")
 
-    def __init__(self, parents: tuple = (), needs_input_grad: tuple | None = None,
-                 saved: Any = None) -> None:  # an op made by hand: Op((x,))
+    def __init__(self, parents=(), needs_input_grad=None, saved=None):  # by hand: Op((x,))
         self.parents, self.saved = parents, saved
         self.needs_input_grad = needs_input_grad or tuple([p.requires_grad for p in parents])
 
     @classmethod
-    def apply(cls, *inputs: Any, **settings: Any) -> Any:
+    def apply(cls, *inputs, **settings):
         """``Op.apply(x, y, axis=1)``: ``forward`` on the inputs' arrays, the result recorded."""
         n = len(inputs)
         try:
@@ -56,13 +47,11 @@ class Function:
                 data = cls.forward(inputs[0].data, inputs[1].data)
             return cls.record(data, inputs, **settings) if settings else cls.record(data, inputs)
         except AttributeError:
-            error = tensor_checks.op_inputs(cls, inputs)  # Op.apply(x, 2.0): a setting by
-            if error is None:  # position; else the AttributeError is the op's own
-                raise
-            raise error from None
+            tensor_checks.op_inputs(cls, inputs)  # Op.apply(x, 2.0) raises the course's error
+            raise  # else the AttributeError is the op's own
 
     @classmethod
-    def record(cls, data: Any, inputs: tuple, *, saved: Any = None, **settings: Any) -> Any:
+    def record(cls, data, inputs, *, saved=None, **settings):
         """The tensor around ``data``, computed from ``inputs``. The op is remembered (its
         settings as attributes, ``saved`` apart) if grad mode is on and an input needs a grad."""
         n = len(inputs)
@@ -81,13 +70,10 @@ class Function:
                 setattr(ctx, key, value)
         return inputs[0]._from_op(data, ctx)
 
-    def backward(self, dout: Array, out: Array, *inputs: Array) -> tuple:
+    def backward(self, dout, out, *inputs):
         raise NotImplementedError(f"{self.name}: define backward(self, dout, out, *inputs)")
 
-    def fuses_into(self, cost: str) -> bool:  # may the cost fuse this op's rule (Shortcut)?
-        return cost in self.fuses_with
-
-    def attributes(self) -> dict:
+    def attributes(self):
         """The op's settings (axis, exponent, slope, ...) for graphs and explain()."""
         ops = [c for c in type(self).__mro__ if c not in (Function, object)]
         slots = [s for c in ops for s in c.__dict__.get("__slots__", ())]

@@ -1,30 +1,24 @@
-"""The course's primitive ops, each a forward beside its derivative rule: an activation
-``A = g(Z)`` has ``backward(self, dA, A, Z) -> (dZ,)``, an op of two inputs
-``backward(self, dz, z, x, y) -> (dx, dy)``. ``infix``, ``broadcasts``, ``explain_*`` and
-``numpy_source`` say how ``viz``, ``explain`` and ``compile`` write an op."""
-
-from __future__ import annotations
-
+"""The course's primitive ops, a forward beside each rule: ``backward(self, dA, A, Z) -> (dZ,)``
+for an activation, ``(self, dz, z, x, y) -> (dx, dy)`` for two inputs. How viz, explain and
+compile write them, beyond ``infix``: ``ops/notation.py``."""
 import math
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from .function import Array, Function
+from .function import Function
 
 
-def is_tensor(x: Any) -> bool:  # a rule meets arrays, Tensors (create_graph) and symbols
+def is_tensor(x):  # a rule meets arrays, Tensors (create_graph) and symbols
     return type(x) is not np.ndarray and hasattr(x, "_ctx")
 
-def values(x: Array) -> np.ndarray:
-    """The numpy values of ``x`` (masks and counts are constants, never differentiated)."""
+def values(x):  # the numbers of x: masks and counts are constants, never differentiated
     return x.data if is_tensor(x) else x
 
-def broadcast_to(x: Array, shape: tuple) -> Array:
+def broadcast_to(x, shape):
     return BroadcastTo.apply(x, shape=shape) if is_tensor(x) else np.broadcast_to(x, shape)
 
-def sum_to_shape(g: Array, shape: tuple) -> Array:
+def sum_to_shape(g, shape):
     """Undo broadcasting (F7.1): sum ``g`` over the axes numpy broadcast to reach ``shape``.
     ``b (n, 1)`` was broadcast over the m columns: ``db = np.sum(dZ, axis=1, keepdims=True)``."""
     if g.shape == shape:
@@ -33,7 +27,7 @@ def sum_to_shape(g: Array, shape: tuple) -> Array:
     return summed.reshape(shape) if summed.ndim != len(shape) else summed
 
 @lru_cache(maxsize=4096)  # a training loop meets the same pairs of shapes again and again
-def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
+def summed_axes(g_shape, shape):
     """The axes broadcasting added (in front) or stretched (size 1 in ``shape``)."""
     lead = len(g_shape) - len(shape)
     return tuple(range(lead)) + tuple(
@@ -41,9 +35,7 @@ def summed_axes(g_shape: tuple, shape: tuple) -> tuple:
 
 class Add(Function):
     """z = x + y;  dx = dz, dy = dz (each summed back to its shape: db = Σ dZ)."""
-    name, forward = "add", staticmethod(np.add)
-    infix, broadcasts = "+", True  # written x + y; its operands may broadcast
-
+    name, forward, infix, broadcasts = "add", staticmethod(np.add), "+", True
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz, x.shape) if need_x else None,
@@ -51,9 +43,7 @@ class Add(Function):
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz."""
-    name, forward = "sub", staticmethod(np.subtract)
-    infix, broadcasts = "-", True  # written x - y; its operands may broadcast
-
+    name, forward, infix, broadcasts = "sub", staticmethod(np.subtract), "-", True
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz, x.shape) if need_x else None,
@@ -61,9 +51,7 @@ class Sub(Function):
 
 class Mul(Function):
     """z = x * y (element-wise);  dx = dz * y, dy = dz * x."""
-    name, forward = "mul", staticmethod(np.multiply)
-    infix, broadcasts = "*", True  # written x * y; its operands may broadcast
-
+    name, forward, infix, broadcasts = "mul", staticmethod(np.multiply), "*", True
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz * y, x.shape) if need_x else None,
@@ -71,9 +59,7 @@ class Mul(Function):
 
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * x / y² = -dz * z / y."""
-    name, forward = "div", staticmethod(np.divide)
-    infix, broadcasts = "/", True  # written x / y; its operands may broadcast
-
+    name, forward, infix, broadcasts = "div", staticmethod(np.divide), "/", True
     def backward(self, dz, z, x, y):
         need_x, need_y = self.needs_input_grad
         return (sum_to_shape(dz / y, x.shape) if need_x else None,
@@ -84,29 +70,19 @@ class Neg(Function):
     name, forward = "neg", staticmethod(np.negative)
     def backward(self, dz, z, x): return (-dz,)
 
-    def explain_formula(self, x):  # explain writes -x
-        return "neg", (x,), None
-
 class PowScalar(Function):
     """z = x ** p for a number p;  dx = dz * p x^(p-1)  (x ** y for a tensor y: ops/)."""
     name, forward, infix = "pow", staticmethod(lambda x, exponent: x**exponent), "**"
-    numpy_source = ("{0} ** {exponent!r}", 4)  # compile's (template, precedence of **)
-
     def backward(self, dz, z, x):
         p = self.exponent
         if p == 0:  # x⁰ = 1 is constant: dx = 0, also at x = 0 (not 0 · 0⁻¹ = nan)
             return (dz * 0.0,)
         return (dz * (2 * x),) if p == 2 else (dz * (p * x ** (p - 1)),)  # dx = dz p x^(p-1)
 
-    def explain_formula(self, x):  # explain writes x**p
-        return "pow", (x, self.exponent), None
-
 class MatMul(Function):
     """Z = W @ A_prev;  dW = dZ A_prevᵀ,  dA_prev = Wᵀ dZ (F3.3, F4.4, F4.5; the 1/m is in dZ).
     Vectors and stacks of matrices: ``general_backward`` (ops/matmul.py)."""
     name, forward, infix = "matmul", staticmethod(np.matmul), "@"
-    general_backward: Any
-
     def backward(self, dZ, Z, W, A_prev):
         need_W, need_A = self.needs_input_grad
         if W.ndim != 2 or A_prev.ndim != 2:
@@ -129,17 +105,11 @@ class Sigmoid(Function):
     exp(-log(1 + e^-Z)), without overflow at Z = ±1000; ``saved`` is -log A for the
     cross-entropy that may fuse its rule with this one (``fuses_with``, ``engine.Shortcut``)."""
     name, fuses_with = "sigmoid", frozenset({"binary_cross_entropy"})
-    numpy_source = "sigmoid({0.bare})"  # compile's helper: the same formula
-
     @classmethod
-    def apply(cls, Z: Any) -> Any:
+    def apply(cls, Z):
         minus_log_A = np.logaddexp(0.0, -Z.data)
         return cls.record(np.exp(-minus_log_A), (Z,), saved=minus_log_A)
-
     def backward(self, dA, A, Z): return (dA * (A * (1.0 - A)),)  # dZ = dA * A(1 - A)
-
-    def explain_formula(self, Z):  # explain writes σ(Z)
-        return "sigmoid", (Z,), None
 
 class Tanh(Function):
     """A = tanh(Z) (F2.2);  dZ = dA * (1 - A²)."""
@@ -149,18 +119,17 @@ class Tanh(Function):
 class ReLU(Function):
     """A = max(0, Z) (F2.4);  dZ = dA * 1{Z > 0}, so relu'(0) = 0."""
     name, forward = "relu", staticmethod(lambda Z: np.maximum(Z, 0.0))
-    numpy_source = "np.maximum({0.bare}, 0.0)"
     def backward(self, dA, A, Z): return (dA * (values(Z) > 0),)
 
 @lru_cache(maxsize=1024)
-def kept_shape(shape: tuple, axis: Any) -> tuple:
+def kept_shape(shape, axis):
     """``shape`` with the axes a reduction went over kept as 1."""
     if axis is None:
         return (1,) * len(shape)
     reduced = {a % len(shape) for a in (axis if type(axis) is tuple else (axis,))} if shape else ()
     return tuple(1 if i in reduced else n for i, n in enumerate(shape))
 
-def spread(ds: Array, x_shape: tuple, axis: Any) -> Array:
+def spread(ds, x_shape, axis):
     """Every x that went into a sum (a mean, a max) gets that sum's gradient ``ds``."""
     return broadcast_to(ds.reshape(kept_shape(x_shape, axis)), x_shape)
 
@@ -174,42 +143,24 @@ class Mean(Function):
     """s = 1/n Σ x over ``axis``;  dx = ds / n (the 1/m of the course's mean cost)."""
     name, forward = "mean", staticmethod(np.mean)
     axis, keepdims = None, False
-
     def backward(self, ds, s, x):
         return (spread(ds, x.shape, self.axis) * (1.0 / self.count(x.shape)),)
-
-    def count(self, shape: tuple) -> int:  # n: how many values each mean is taken over
+    def count(self, shape):  # n: how many values each mean is taken over
         return math.prod(n for n, k in zip(shape, kept_shape(shape, self.axis)) if k == 1)
-
-    def explain_divisor(self) -> tuple:  # explain writes 1.0 / n as 1 / m over the examples
-        shape = self.parents[0].shape
-        over = [i for i, k in enumerate(kept_shape(shape, self.axis)) if k == 1 and shape[i] > 1]
-        return ("m" if over == [len(shape) - 1] else str(self.count(shape))), self.count(shape)
 
 class Reshape(Function):
     """y = x.reshape(shape);  dx = dy.reshape(x.shape)."""
     name, forward = "reshape", staticmethod(lambda x, shape: x.reshape(shape))
-    numpy_source = "{0}.reshape({shape})"
     def backward(self, dy, y, x): return (dy.reshape(x.shape),)
 
 class Transpose(Function):
     """y = x.transpose(axes);  dx = dy.transpose(the inverse of axes) (2-D: dx = dyᵀ)."""
     name, forward = "transpose", staticmethod(np.transpose)
     axes = None  # numpy's default: all axes reversed
-
     def backward(self, dy, y, x):
         return (dy.transpose(None if self.axes is None else tuple(np.argsort(self.axes))),)
-
-    def explain_formula(self, x):  # explain writes xᵀ, compile x.T
-        return "transpose", (x,), self.axes
-
-    def numpy_source(self, src, x):
-        return f"{x}.T" if self.axes in ((1, 0), None) else f"{x}.transpose({self.axes})"
 
 class BroadcastTo(Function):
     """y = x broadcast to ``shape``;  dx = dy summed over the broadcast axes (F7.1)."""
     name, forward = "broadcast_to", staticmethod(np.broadcast_to)
-    numpy_source = "np.broadcast_to({0.bare}, {shape})"
-
-    def backward(self, dy, y, x):
-        return (sum_to_shape(dy, x.shape),)
+    def backward(self, dy, y, x): return (sum_to_shape(dy, x.shape),)

@@ -1,14 +1,6 @@
-"""``Tensor``: a numpy array that remembers how it was computed. It holds ``data`` (an
-``np.ndarray``), ``grad`` (None until ``backward()`` fills it), ``requires_grad``, a ``name``
-in the course's notation (``W1``, ``Z1``) and ``_ctx``, the op that made it (None for a leaf).
-The operators run the rules of ``rules.py``; ``float(J)``, ``W -= lr * dW``, ``shape`` and
-the like come from ``tensor_python.py``, further ops from ``ops/``, numpy's functions from
-``numpy_protocols.py``, the checks of the arguments from ``tensor_checks.py``."""
-
-from __future__ import annotations
-
-from typing import Any
-
+"""``Tensor``: a numpy array that remembers how it was computed; its operators run ``rules.py``.
+numpy's array methods (``.sum(axis=1)``, ``.T``), ``float(J)`` and ``W -= lr * dW`` come from
+``tensor_python.py``, further ops from ``ops/``, ``np.dot(W, X)`` from ``numpy_protocols.py``."""
 import numpy as np
 
 from .. import advice, tensor_checks
@@ -17,27 +9,26 @@ from . import engine, rules
 from .modes import HUNTING, MODE
 
 
-def _operators(op: type) -> tuple:
+def _operators(op):
     """The methods ``x op y`` and ``y op x`` for a tensor ``x`` (``W @ X``, ``1 - A``)."""
     return (lambda x, y: binary(op, x, y)), (lambda x, y: binary(op, y, x))
 
 class Tensor(ArrayBehaviour):
-    """An array with reverse-mode autodiff: ``Tensor(data, requires_grad=False, name=None,
-    dtype=None)``. Examples are columns: a batch is ``(n_x, m)``, a weight ``(n_out, n_in)``."""
-
+    """``Tensor(data, requires_grad=False, name=None, dtype=None)``: ``data`` (an ndarray),
+    ``grad`` (None until ``backward()``), a ``name`` (``W1``, ``Z1``) and ``_ctx``, the op that
+    made it (None for a leaf). Examples are columns: X is ``(n_x, m)``, W ``(n_out, n_in)``."""
     __slots__ = ("__weakref__", "_ctx", "data", "grad", "name", "requires_grad")
     __array_priority__ = 1000  # numpy hands `array * tensor` to the tensor
     __hash__ = object.__hash__  # keyed by identity (== is element-wise)
 
-    def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None,
-                 dtype: Any = None) -> None:
+    def __init__(self, data, requires_grad=False, name=None, dtype=None):
         self.data = tensor_checks.to_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad, self._ctx, self.name = None, None, tensor_checks.tensor_name(name)
         self.requires_grad = requires_grad is not False and tensor_checks.can_require_grad(
             self, requires_grad, "Tensor")
 
     @staticmethod
-    def _from_op(data: Any, ctx: Any) -> Tensor:
+    def _from_op(data, ctx):
         """An op's result around ``data``, no copy, no checks (``ctx``: the op, or None)."""
         t = object.__new__(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)  # 0-d: an array
@@ -47,7 +38,7 @@ class Tensor(ArrayBehaviour):
             MODE.anomaly.forward(t)
         return t
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient=None):
         """Fill ``.grad`` of every tensor this one depends on that requires grad (``gradient``:
         dJ/d(self), none for a cost). Gradients add up: ``zero_grad()`` between steps."""
         engine.backward(self, gradient)
@@ -57,37 +48,19 @@ class Tensor(ArrayBehaviour):
     __mul__, __rmul__ = _operators(rules.Mul)
     __truediv__, __rtruediv__ = _operators(rules.Div)
     __matmul__, __rmatmul__ = _operators(rules.MatMul)
-
-    def __neg__(self) -> Tensor: return rules.Neg.apply(self)
-    def exp(self) -> Tensor: return rules.Exp.apply(self)
-    def log(self) -> Tensor: return rules.Log.apply(self)
-    def sigmoid(self) -> Tensor: return rules.Sigmoid.apply(self)
-    def tanh(self) -> Tensor: return rules.Tanh.apply(self)
-    def relu(self) -> Tensor: return rules.ReLU.apply(self)
-
-    def __pow__(self, p: Any) -> Tensor:  # a tensor exponent: x.power(y), ops/elementwise.py
+    def __neg__(self): return rules.Neg.apply(self)
+    def __pow__(self, p):  # a tensor exponent: x.power(y), ops/elementwise.py
         if tensor_checks.is_number(p):
             return rules.PowScalar.apply(self, exponent=float(p))
         return self.power(p)
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return rules.Sum.apply(self, **tensor_checks.reduction("sum", self, axis, keepdims))
+    def exp(self): return rules.Exp.apply(self)
+    def log(self): return rules.Log.apply(self)
+    def sigmoid(self): return rules.Sigmoid.apply(self)
+    def tanh(self): return rules.Tanh.apply(self)
+    def relu(self): return rules.ReLU.apply(self)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return rules.Mean.apply(self, **tensor_checks.reduction("mean", self, axis, keepdims))
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return rules.Reshape.apply(self, shape=tensor_checks.new_shape(self, shape))
-
-    def transpose(self, *axes: Any) -> Tensor:
-        return rules.Transpose.apply(self, axes=tensor_checks.permutation(self, axes))
-
-    T = property(lambda self: rules.Transpose.apply(self, axes=tuple(range(self.ndim))[::-1]))
-
-    def broadcast_to(self, shape: tuple) -> Tensor:
-        return rules.BroadcastTo.apply(self, shape=tensor_checks.broadcast_shape(self, shape))
-
-def binary(op: type, x: Any, y: Any) -> Tensor:
+def binary(op, x, y):
     """``op`` on two operands (a number or array: a constant); shapes that do not fit say which
     axis (F7.1), and broadcasting a rank-1 array against a column warns."""
     x = x if type(x) is Tensor else _as_tensor(x, y)
@@ -101,10 +74,8 @@ def binary(op: type, x: Any, y: Any) -> Tensor:
         advice.rank1_broadcast(op.name, x, y, out.shape)  # the rank-1 trap, if (n, 1)
     return out
 
-def _as_tensor(value: Any, like: Any = None) -> Tensor:
+def _as_tensor(value, like=None):
     """``value``, or a constant made of it (a number takes the float dtype of ``like``)."""
     if isinstance(value, Tensor):  # (a subclass of Tensor is a tensor too)
         return value
     return Tensor._from_op(tensor_checks.constant(value, like), None)
-
-make_result = Tensor._from_op  # the name the ops around the core use

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Function, Shortcut, Tensor, topological_order
+from ..core.engine import Shortcut, topological_order
+from ..core.function import Function
+from ..core.tensor import Tensor
 from ..costs import sigmoid_of
 from ..ops.selection import scatter
 
