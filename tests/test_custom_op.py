@@ -241,3 +241,31 @@ def test_a_backward_that_raises_changes_no_gradient():
                 J.backward()
             assert J.grad is None and x.grad is None, make.__name__
             assert (w.grad is None) if before is None else np.array_equal(w.grad, before)
+
+
+def test_an_op_class_may_take_class_keywords_and_mixins():
+    """``Function.__init_subclass__`` passes what it does not use on (cooperative
+    inheritance): a mixin's ``__init_subclass__`` runs wherever it is in the bases, and a
+    class keyword reaches the base that takes it."""
+    registered = []
+
+    class Registered:
+        def __init_subclass__(cls, tag=None, **kwargs):
+            super().__init_subclass__(**kwargs)
+            registered.append((cls.__name__, tag))
+
+    class First(Function, Registered, tag="first"):
+        name, forward = "first", staticmethod(lambda x: x * 2.0)
+
+        def backward(self, dz, z, x):
+            return (dz * 2.0,)
+
+    class Second(Registered, Function):
+        pass
+
+    assert registered == [("First", "first"), ("Second", None)]
+    assert First.checked and Second.checked  # ops of one's own: their rules are checked
+    x = Tensor(np.ones((1, 2)), requires_grad=True)
+    First.apply(x).sum().backward()
+    assert np.array_equal(x.grad, np.full((1, 2), 2.0))
+

@@ -27,7 +27,8 @@ class Function:
     broadcasts = False  # element-wise on operands of different shapes (viz labels the edge)
     fuses_with = frozenset()  # the costs whose fused rule may replace this one's (Shortcut)
     checked = True  # the engine checks what backward returns (the package's ops are tested)
-    def __init_subclass__(cls):
+    def __init_subclass__(cls, **kwargs):  # kwargs: for a mixin's __init_subclass__
+        super().__init_subclass__(**kwargs)
         cls.checked = not cls.__module__.startswith("tinygrad_edu.")
 
     def __init__(self, parents=(), needs_input_grad=None, saved=None):  # by hand: Op((x,))
