@@ -4,6 +4,8 @@ and drawn like the built-in ones. (F2-style rule: dZ = dA * 3 Z².)"""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from tinygrad_edu import Tensor, explain, grad, viz
@@ -269,3 +271,31 @@ def test_an_op_class_may_take_class_keywords_and_mixins():
     First.apply(x).sum().backward()
     assert np.array_equal(x.grad, np.full((1, 2), 2.0))
 
+
+def test_a_shortcut_without_a_gradient_for_its_input_passes_only_onward():
+    """``Shortcut(None, (dZ,))``: the fused rule gives A nothing (None, as a rule's None for
+    an input) and Z its dZ; A's own rule runs on what A's other uses give it. Under
+    ``detect_anomaly()`` too."""
+    from tinygrad_edu import detect_anomaly
+    from tinygrad_edu.functions import Shortcut
+
+    class Onward(Function):
+        name = "onward"
+        forward = staticmethod(lambda A: A.sum(keepdims=True))
+
+        def backward(self, dJ, J, A):
+            return (Shortcut(None, (np.full(A.shape, 3.0),)),)
+
+    for anomaly in (False, True):
+        for other_use in (False, True):
+            Z = Tensor(np.zeros((1, 2)), requires_grad=True)
+            A = Z.tanh()
+            J = Onward.apply(A).sum() + (A.sum() if other_use else 0.0)
+            with detect_anomaly() if anomaly else contextlib.nullcontext():
+                J.backward()
+            # tanh'(0) = 1: the other use's dA = 1 goes through A's rule to Z
+            assert np.array_equal(Z.grad, np.full((1, 2), 4.0 if other_use else 3.0))
+            if other_use:
+                assert np.array_equal(A.grad, np.ones((1, 2)))
+            else:
+                assert A.grad is None

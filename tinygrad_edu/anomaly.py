@@ -79,7 +79,8 @@ def check_rule_finite(node: Any, dinputs: tuple) -> None:
         if d is None or not parent.requires_grad:
             continue
         if type(d) is Shortcut:
-            check_backward_finite(node, parent, d.grad)
+            if d.grad is not None:  # None: nothing for the input itself, only past it
+                check_backward_finite(node, parent, d.grad)
             for inner, d_inner in zip(parent._ctx.parents, d.onward):
                 if d_inner is not None and inner.requires_grad:
                     check_backward_finite(node, inner, d_inner)

@@ -8,7 +8,7 @@ from .modes import HUNTING, MODE, no_grad
 
 class Shortcut:
     """The hook for a fused rule, returned as the gradient of an input ``A`` that an op made:
-    ``grad`` goes to ``A.grad``, ``onward`` to the inputs of A's op, past its rule. So the
+    ``grad`` (or None) to ``A.grad``, ``onward`` to the inputs of A's op, past its rule. So the
     cross-entropy after a sigmoid gives ``dZ = (A - Y) / m`` exactly, never a damped dA A(1-A)."""
     def __init__(self, grad, onward):
         self.grad, self.onward = grad, onward
@@ -73,7 +73,8 @@ def run(roots, seeds, create_graph=False):
 def _take_shortcut(A, shortcut, grads, passed):
     """dA (``shortcut.grad``) goes to ``A.grad`` only, dZ (``.onward``) to the inputs of A's op."""
     dA = shortcut.grad
-    passed[A] = dA if A not in passed else passed[A] + dA
+    if dA is not None:  # None: the fused rule gives A itself nothing
+        passed[A] = dA if A not in passed else passed[A] + dA
     for Z, dZ in zip(A._ctx.parents, shortcut.onward):
         if dZ is not None and Z.requires_grad:
             grads[Z] = dZ if Z not in grads else grads[Z] + dZ
