@@ -33,7 +33,7 @@ from tinygrad_edu import (
     no_grad,
 )
 from tinygrad_edu.errors import BackwardError, DtypeError
-from tinygrad_edu.functions import binary_cross_entropy_with_logits
+from tinygrad_edu.functions import Function, binary_cross_entropy_with_logits
 
 
 def _sum_keep(t):
@@ -295,6 +295,34 @@ def test_the_graph_is_freed_when_the_cost_is_dropped_without_the_cycle_collector
         assert ref() is None
     finally:
         gc.enable()
+
+
+
+def test_grad_frees_each_intermediate_gradient_once_its_rule_has_run():
+    """``grad(J, W)`` answers for W only: dJ/dZ of an intermediate is dropped after Z's rule
+    has used it (a deep network's ``grad()`` holds about one layer's gradients, not all of
+    them, as ``backward()`` must for ``.grad``). Here the rule of the op nearer the input
+    looks whether the gradient the later op's rule received is still alive."""
+    seen = []
+
+    class Probe(Function):
+        name = "probe"
+        forward = staticmethod(lambda x: x * 1.0)
+
+        def backward(self, dy, y, x):
+            seen.append([r() is None for r in refs])  # earlier gradients freed already?
+            refs.append(weakref.ref(dy))
+            return (dy * 1.0,)
+
+    refs = []
+    x = Tensor(np.ones((3, 3)), requires_grad=True)
+    J = (Probe.apply(Probe.apply(Probe.apply(x) * 2.0) * 2.0) * 2.0).sum()
+    assert np.array_equal(grad(J, x), np.full((3, 3), 8.0))
+    assert seen == [[], [True], [True, True]]
+    assert x.grad is None
+    seen.clear(), refs.clear()
+    J.backward()  # .grad keeps them all: each gradient is alive until the end
+    assert seen == [[], [False], [False, False]]
 
 
 # -- dtypes -------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def grad(
         seeds = [seed(o, g) for o, g in zip(outs, grads_in)]
         if create_graph:  # the rules will run on Tensors
             seeds = [Tensor(s) for s in seeds]
-        found = run(outs, seeds, create_graph)
+        found = run(outs, seeds, create_graph, keep=set(ins))  # the inputs' gradients only
     results = []
     for t in ins:
         g = found.get(t)

@@ -35,9 +35,10 @@ def topological_order(roots, only_requires_grad=True):
                 order.append(node)
     return order
 
-def run(roots, seeds, create_graph=False):
+def run(roots, seeds, create_graph=False, keep=None):
     """The chain rule from ``roots`` (dJ/droot = ``seeds``): ``{tensor: dJ/dtensor}``, outputs
-    first. The rules get arrays, or Tensors with ``create_graph`` (their arithmetic recorded)."""
+    first, for every tensor or those in ``keep`` (``grad()``: the others are freed on the way).
+    The rules get arrays, or Tensors with ``create_graph`` (their arithmetic recorded)."""
     grads, totals = {}, {}  # tensor -> dJ/dtensor: added up over the paths seen so far; final
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
@@ -49,7 +50,8 @@ def run(roots, seeds, create_graph=False):
             total = passed.pop(node) if dout is None else dout + passed.pop(node)
         if total is None:
             continue
-        totals[node] = total
+        if keep is None or node in keep:
+            totals[node] = total
         ctx = node._ctx
         if ctx is None or dout is None:  # a leaf has no rule; a tensor reached only by a
             continue  # Shortcut has had its gradient passed on already
