@@ -1,9 +1,10 @@
 """The forward pass as numpy code: one line per named tensor, each from its op's declaration.
 
 Every op says how its forward is written in numpy (``numpy_source(src, *inputs)`` on the op
-class: ``Tanh`` → ``np.tanh(Z1)``, ``binary_cross_entropy`` after a sigmoid →
-``np.sum(np.logaddexp(0.0, -Z2) + (1.0 - Y) * Z2) / m``) — the same numpy calls, in the same
-order, as the op's own forward, so the generated values are the eager values bit for bit.
+class: ``ReLU`` → ``np.maximum(Z1, 0.0)``, ``binary_cross_entropy`` after a sigmoid →
+``np.sum(np.logaddexp(0.0, -Z2) + (1.0 - Y) * Z2) / m``; the core's ops have theirs set in
+``ops/notation.py``) — the same numpy calls, in the same order, as the op's own forward, so
+the generated values are the eager values bit for bit.
 An op whose forward *is* a numpy ufunc (``Add.forward = np.add``) needs no declaration: it is
 written infix (``W1 @ X + b1``) or as ``np.<ufunc>(...)``.
 

@@ -14,8 +14,8 @@ class Shortcut:
         self.grad, self.onward = grad, onward
 
 def topological_order(roots, only_requires_grad=True):
-    """Every tensor the roots depend on, each after its inputs (depth first, no recursion);
-    ``viz`` and ``explain`` pass ``only_requires_grad=False`` to see the constants too."""
+    """The roots and every tensor they depend on that requires grad, each after its inputs (depth
+    first, no recursion); ``viz`` and ``explain`` pass ``only_requires_grad=False``: all."""
     order, visited = [], set()
     for root in (roots,) if hasattr(roots, "_ctx") else roots:
         stack = [] if root in visited else [(root, iter(root._ctx.parents if root._ctx else ()))]
@@ -39,7 +39,7 @@ def run(roots, seeds, create_graph=False, keep=None):
     """The chain rule from ``roots`` (dJ/droot = ``seeds``): ``{tensor: dJ/dtensor}``, outputs
     first, for every tensor or those in ``keep`` (``grad()``: the others are freed on the way).
     The rules get arrays, or Tensors with ``create_graph`` (their arithmetic recorded)."""
-    grads, totals = {}, {}  # tensor -> dJ/dtensor: added up over the paths seen so far; final
+    grads, totals = {}, {}  # tensor -> dJ/dtensor, summed so far (grads) and complete (totals)
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     passed = {}  # tensor -> what fused rules gave it past its own rule (Shortcut)

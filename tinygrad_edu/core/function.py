@@ -62,8 +62,8 @@ class Function:
             needs = (inputs[0].requires_grad, inputs[1].requires_grad)
         else:
             needs = tuple([x.requires_grad for x in inputs])
-        if True not in needs or not MODE.grad:
-            return inputs[0]._from_op(data, None)
+        if True not in needs or not MODE.grad:  # no graph: a result without parents
+            return inputs[0]._from_op(data, None)  # Tensor._from_op (tensor.py is above this file)
         ctx = cls.__new__(cls)  # __init__'s fields, set here without its call
         ctx.parents, ctx.needs_input_grad, ctx.saved = inputs, needs, saved
         if settings:  # setattr: an op of one's own may keep its settings in __slots__

@@ -1,5 +1,5 @@
-"""Grad mode: whether ops record the graph, one switch per thread (as in PyTorch), so a
-``no_grad()`` in a data loader's thread does not stop another thread's training."""
+"""A thread's modes: grad mode (do ops record the graph?) and anomaly mode's checks, one switch
+per thread (as in PyTorch), so a ``no_grad()`` in a data loader stops no other thread."""
 import contextlib
 import threading
 
@@ -12,7 +12,7 @@ class _Mode(threading.local):  # one thread's switches: __init__ runs once in ea
 
 MODE = _Mode()
 
-class HUNTING:  # threads inside detect_anomaly(), read before MODE.anomaly (a thread-local)
+class HUNTING:  # threads in detect_anomaly(): read before MODE.anomaly, a slower thread-local
     threads, lock = 0, threading.Lock()
 
 class _GradMode(contextlib.ContextDecorator):

@@ -15,7 +15,7 @@ def is_tensor(x):  # a rule meets arrays, Tensors (create_graph) and symbols
 def values(x):  # the numbers of x: masks and counts are constants, never differentiated
     return x.data if is_tensor(x) else x
 
-def broadcast_to(x, shape):
+def broadcast_to(x, shape):  # an array has no .broadcast_to method; a Tensor records the op
     return BroadcastTo.apply(x, shape=shape) if is_tensor(x) else np.broadcast_to(x, shape)
 
 def sum_to_shape(g, shape):
@@ -106,7 +106,7 @@ class Sigmoid(Function):
     cross-entropy that may fuse its rule with this one (``fuses_with``, ``engine.Shortcut``)."""
     name, fuses_with = "sigmoid", frozenset({"binary_cross_entropy"})
     @classmethod
-    def apply(cls, Z):
+    def apply(cls, Z):  # no forward: A and -log A from one logaddexp, both recorded
         minus_log_A = np.logaddexp(0.0, -Z.data)
         return cls.record(np.exp(-minus_log_A), (Z,), saved=minus_log_A)
     def backward(self, dA, A, Z): return (dA * (A * (1.0 - A)),)  # dZ = dA * A(1 - A)
@@ -157,7 +157,7 @@ class Transpose(Function):
     """y = x.transpose(axes);  dx = dy.transpose(the inverse of axes) (2-D: dx = dyᵀ)."""
     name, forward = "transpose", staticmethod(np.transpose)
     axes = None  # numpy's default: all axes reversed
-    def backward(self, dy, y, x):
+    def backward(self, dy, y, x):  # argsort(axes) is the inverse permutation
         return (dy.transpose(None if self.axes is None else tuple(np.argsort(self.axes))),)
 
 class BroadcastTo(Function):

@@ -45,8 +45,10 @@ What an op declares for explain (all optional; explain never asks an op's class 
         tree op (``"add"``, ``"sub"``, ``"mul"``, ``"div"``, ``"matmul"``, ``"neg"``,
         ``"pow"``, ``"transpose"``, ``"reshape"``, ``"getitem"``, ``"sigmoid"``) of operands
         (the inputs' symbols, numbers) with its attrs (the axes of a transpose, the index of
-        a getitem). E.g. the matmul op: ``return "matmul", (x, y), None`` -> ``W1 @ X``.
-        Default: a call with the op's settings, ``dropout(A1, keep_prob=0.8)``.
+        a getitem). E.g. the transpose: ``return "transpose", (x,), self.axes`` -> ``xᵀ``
+        (the core's ops declare theirs in ``ops/notation.py``). Default: an op of two inputs
+        that declares ``infix`` with its symbol (``W1 @ X``), else a call with the op's
+        settings, ``dropout(A1, keep_prob=0.8)``.
     explain_symbols(self) -> {attribute: (label, value)}
         the settings and saved arrays the rule uses that are written as symbols: a cost's
         ``{"m": ("m", self.m)}``, the penalty's ``{"lam": ("λ", self.lam)}``, dropout's mask
