@@ -7,9 +7,9 @@ from .modes import HUNTING, MODE, no_grad
 
 
 class Shortcut:
-    """The hook for a fused rule, returned as the gradient of an input ``A`` that an op made:
-    ``grad`` (or None) to ``A.grad``, ``onward`` to the inputs of A's op, past its rule. So the
-    cross-entropy after a sigmoid gives ``dZ = (A - Y) / m`` exactly, never a damped dA A(1-A)."""
+    """A fused rule's gradient for an input ``A`` that an op made: ``grad`` (or None) to A.grad,
+    ``onward`` to the inputs of A's op, past its rule. The cross-entropy after a sigmoid gives
+    ``dZ = (A - Y) / m`` so, exactly, where dA * A(1 - A) is 0 once σ(Z) rounds to 1."""
     def __init__(self, grad, onward):
         self.grad, self.onward = grad, onward
 
@@ -53,8 +53,8 @@ def run(roots, seeds, create_graph=False, keep=None):
         if keep is None or node in keep:
             totals[node] = total
         ctx = node._ctx
-        if ctx is None or dout is None:  # a leaf has no rule; a tensor reached only by a
-            continue  # Shortcut has had its gradient passed on already
+        if ctx is None or dout is None:  # a leaf has no rule; what a Shortcut gave a tensor
+            continue  # has gone past its rule already
         if create_graph:
             dinputs = ctx.backward(dout, node, *ctx.parents)
         else:  # the rule on arrays: dZ = dA * ..., dW = dZ @ A_prev.T, ...

@@ -5,7 +5,7 @@
       y ──┘    parents = (x, y)                backward: dz ──▶ (dx, dy) = (dz * y, None)
                needs_input_grad = (True, False)                  (y needs no gradient)
 
-An op gives ``forward(*arrays, **settings)`` (numpy in, an array out) and its rule
+An op gives a static ``forward(*arrays, **settings)`` (numpy in, an array out) and its rule
 ``backward(self, dout, out, *inputs)``: one gradient per input, None where ``needs_input_grad``
 wants none. A rule uses only what arrays and Tensors both have (``*``, ``@``, ``.T``, ``.sum``):
 the engine runs it on arrays, ``grad(create_graph=True)`` on Tensors, ``explain`` on symbols."""
@@ -19,14 +19,14 @@ Array = Any  # an np.ndarray, a Tensor inside grad(..., create_graph=True), or a
 class Function:
     """The op that made a tensor: ``parents`` (its input tensors), ``needs_input_grad`` (a bool
     per parent), its settings as attributes (``self.axis``; ``attributes()`` lists them) and,
-    apart, ``saved``: what the forward computed for the rule or a cost (the sigmoid's -log A;
-    a constant to ``grad(create_graph=True)``, so batch norm's rule recomputes from inputs)."""
+    apart, ``saved``: what the forward computed for the rule or a cost (the sigmoid's -log A).
+    Saved values are constants to ``grad(create_graph=True)``: batch norm's rule recomputes."""
     __slots__ = ("__dict__", "needs_input_grad", "parents", "saved")  # settings: __dict__
     name = "function"  # in graphs, errors and explain()
     infix = None  # viz, explain and compile write x + y, W @ A, x ** p
     broadcasts = False  # element-wise on operands of different shapes (viz labels the edge)
     fuses_with = frozenset()  # the costs whose fused rule may replace this one's (Shortcut)
-    checked = True  # the engine checks what backward returns (the package's ops are tested)
+    checked = True  # check what backward returns: set per class, False for the package's ops
     def __init_subclass__(cls, **kwargs):  # kwargs: for a mixin's __init_subclass__
         super().__init_subclass__(**kwargs)
         cls.checked = not cls.__module__.startswith("tinygrad_edu.")

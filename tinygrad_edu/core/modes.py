@@ -7,7 +7,7 @@ import threading
 class _Mode(threading.local):  # one thread's switches: __init__ runs once in each thread
     def __init__(self):
         self.grad = True  # record graphs (off inside no_grad)
-        self.anomaly = False  # or detect_anomaly()'s checks, .forward and .backward
+        self.anomaly = False  # in detect_anomaly(): its checks .forward(out), .backward(node, d)
         self.grad_stack = []  # the modes that the open no_grad/enable_grad blocks restore
 
 MODE = _Mode()
