@@ -1,9 +1,8 @@
 """The backward pass: the graph in topological order, then the chain rule from the cost back
-to every tensor that requires grad, adding up where a tensor feeds several ops (``x * x``).
-How ``.grad`` is stored (dtype, accumulation, a leaf's own array): ``grad_store.py``."""
+to every tensor that requires grad, adding up where a tensor feeds several ops (``x * x``)."""
 from .. import tensor_checks
 from ..grad_store import store_grads
-from .modes import HUNTING, MODE, no_grad
+from .modes import HUNTING, MODE
 
 
 class Shortcut:
@@ -85,6 +84,9 @@ def backward(root, gradient=None):
     """Fill ``.grad`` of every tensor ``root`` depends on that requires grad."""
     tensor_checks.can_backward(root, "backward()")
     seed = tensor_checks.seed(root, gradient)
-    with no_grad():  # the rules' own arithmetic records nothing
+    recording, MODE.grad = MODE.grad, False  # the rules' own arithmetic records nothing
+    try:  # (no_grad() written out: as a context manager it cost 0.6 % of a flower step)
         totals = run([root], [seed])
+    finally:
+        MODE.grad = recording
     store_grads(root, totals)  # .grad += dJ/dtensor for each, in its dtype (grad_store.py)

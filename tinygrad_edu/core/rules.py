@@ -101,9 +101,8 @@ class Log(Function):
     def backward(self, dA, A, Z): return (dA / Z,)
 
 class Sigmoid(Function):
-    """A = σ(Z) = 1 / (1 + e^-Z) (F1.1, F2.1);  dZ = dA * A(1 - A). Computed as
-    exp(-log(1 + e^-Z)), without overflow at Z = ±1000; ``saved`` is -log A for the
-    cross-entropy that may fuse its rule with this one (``fuses_with``, ``engine.Shortcut``)."""
+    """A = σ(Z) = 1 / (1 + e^-Z) (F1.1, F2.1);  dZ = dA * A(1 - A). As exp(-log(1 + e^-Z)): no
+    overflow at Z = ±1000, and ``saved`` -log A for a cross-entropy that fuses (``fuses_with``)."""
     name, fuses_with = "sigmoid", frozenset({"binary_cross_entropy"})
     @classmethod
     def apply(cls, Z):  # no forward: A and -log A from one logaddexp, both recorded

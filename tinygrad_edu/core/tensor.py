@@ -9,8 +9,7 @@ from . import engine, rules
 from .modes import HUNTING, MODE
 
 
-def _operators(op):
-    """The methods ``x op y`` and ``y op x`` for a tensor ``x`` (``W @ X``, ``1 - A``)."""
+def _operators(op):  # the methods x op y and y op x for a tensor x (W @ X, 1 - A)
     return (lambda x, y: binary(op, x, y)), (lambda x, y: binary(op, y, x))
 
 class Tensor(ArrayBehaviour):
