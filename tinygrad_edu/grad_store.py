@@ -28,6 +28,7 @@ def store_grads(root: Any, totals: dict) -> None:
         store.add(tensor, total)
     advice.after_backward(root, rerun, store.revisited, store.accumulated)
 
+
 class GradStore:
     """Stores each total gradient of one backward pass (``add``), noting ``revisited`` (the
     first computed tensor whose ``.grad`` was already there) and ``accumulated`` (a leaf's was)."""

@@ -36,7 +36,8 @@ def _mean_divisor(self: rules.Mean) -> tuple:
     shape = self.parents[0].shape
     kept = rules.kept_shape(shape, self.axis)
     over = [i for i, k in enumerate(kept) if k == 1 and shape[i] > 1]
-    return ("m" if over == [len(shape) - 1] else str(self.count(shape))), self.count(shape)
+    n = self.count(shape)
+    return ("m" if over == [len(shape) - 1] else str(n)), n
 
 
 rules.Mean.explain_divisor = _mean_divisor
